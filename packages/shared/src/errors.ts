@@ -1,0 +1,108 @@
+/**
+ * Every error code Rivulet uses, with the HTTP status it maps to when it is
+ * raised before a stream starts. Codes raised only on the client map to the
+ * status that best describes them; they never travel over HTTP.
+ */
+export const ERROR_CODES = {
+  /** The request could not be read: body not JSON, `?input=` not JSON. */
+  PARSE_ERROR: 400,
+  /** The input failed the stream's input schema. */
+  INVALID_INPUT: 400,
+  /** No stream at that path. */
+  NOT_FOUND: 404,
+  /** A method other than GET or POST. */
+  METHOD_NOT_SUPPORTED: 405,
+  /** A POST body over the server's `maxBodyBytes`. */
+  PAYLOAD_TOO_LARGE: 413,
+  /** A contract that cannot be served: reserved or malformed names. */
+  INVALID_CONTRACT: 500,
+  /** An event name that is reserved or contains CR/LF. */
+  INVALID_EVENT_NAME: 500,
+  /** A field the SSE format cannot carry (CR/LF/NUL in `id`, bad `retry`). */
+  INVALID_FIELD: 500,
+  /** A yielded event failed its schema; it was not sent. */
+  INVALID_EVENT: 500,
+  /** Anything else that went wrong on the server; the details stay there. */
+  INTERNAL_SERVER_ERROR: 500,
+  /** Client: the response was not `text/event-stream`, or not a 200. */
+  BAD_RESPONSE: 502,
+  /** Client: the connection failed or broke. */
+  NETWORK_ERROR: 503,
+} as const;
+
+export type RivuletErrorCode = keyof typeof ERROR_CODES;
+
+/** One schema issue, as zod reports it, trimmed to what travels over the wire. */
+export interface RivuletIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly code?: string;
+}
+
+export interface RivuletErrorOptions {
+  cause?: unknown;
+  issues?: readonly RivuletIssue[];
+  /** HTTP status, where it differs from the code's own (client-side HTTP errors). */
+  status?: number;
+}
+
+/** The JSON shape of a Rivulet error: the 4xx body's `error` and the `rivulet:error` event's data. */
+export interface RivuletErrorJSON {
+  code: RivuletErrorCode;
+  message: string;
+  issues?: RivuletIssue[];
+}
+
+/**
+ * The one error type of Rivulet: a value with a `code` from {@link ERROR_CODES}.
+ *
+ * @example
+ * throw new RivuletError("NOT_FOUND", `No room ${input.room}`);
+ */
+export class RivuletError extends Error {
+  override readonly name = "RivuletError";
+  readonly code: RivuletErrorCode;
+  readonly status: number;
+  readonly issues: readonly RivuletIssue[] | undefined;
+
+  constructor(code: RivuletErrorCode, message: string, options: RivuletErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status ?? ERROR_CODES[code];
+    this.issues = options.issues;
+  }
+
+  toJSON(): RivuletErrorJSON {
+    return this.issues
+      ? { code: this.code, message: this.message, issues: [...this.issues] }
+      : { code: this.code, message: this.message };
+  }
+
+  /**
+   * Normalises anything thrown. A `RivuletError` is kept as it is (its author
+   * meant its message to be seen); anything else becomes an
+   * `INTERNAL_SERVER_ERROR` whose message reveals nothing, with the original
+   * as `cause` for logs.
+   */
+  static from(error: unknown): RivuletError {
+    if (error instanceof RivuletError) return error;
+    return new RivuletError("INTERNAL_SERVER_ERROR", "Internal server error", { cause: error });
+  }
+
+  /** Rebuilds an error from its JSON form (a 4xx body or an error event). */
+  static fromJSON(json: unknown, status?: number): RivuletError {
+    const body = isRecord(json) ? json : {};
+    const code = typeof body["code"] === "string" && body["code"] in ERROR_CODES
+      ? (body["code"] as RivuletErrorCode)
+      : "INTERNAL_SERVER_ERROR";
+    const message = typeof body["message"] === "string" ? body["message"] : "Unknown error";
+    const options: RivuletErrorOptions = {};
+    if (Array.isArray(body["issues"])) options.issues = body["issues"] as RivuletIssue[];
+    if (status !== undefined) options.status = status;
+    return new RivuletError(code, message, options);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}

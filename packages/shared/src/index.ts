@@ -1,0 +1,19 @@
+export { defineContract, stream, isStream, listStreams, assertEventName } from "./contract.js";
+export type { AnyStream, ContractTree, EventSchemas, StreamDefinition } from "./contract.js";
+export type {
+  InferInput,
+  InferParsedInput,
+  InferEventName,
+  InferEventData,
+  InferEvent,
+  InferYield,
+} from "./infer.js";
+export { RivuletError, ERROR_CODES } from "./errors.js";
+export type { RivuletErrorCode, RivuletErrorJSON, RivuletErrorOptions, RivuletIssue } from "./errors.js";
+export { encodeEvent, encodeData, encodeComment } from "./encode.js";
+export type { EventMessage } from "./encode.js";
+export { createEventStreamParser } from "./parse.js";
+export type { EventStreamHandlers, EventStreamParser, EventStreamParserOptions, ParsedEvent } from "./parse.js";
+export { superjsonCodec, jsonCodec } from "./codec.js";
+export type { DataCodec, EncodedData } from "./codec.js";
+export { END_EVENT, ERROR_EVENT, KEEP_ALIVE, RESERVED_PREFIX } from "./control.js";

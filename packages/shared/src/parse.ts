@@ -1,0 +1,210 @@
+/** An event as the WHATWG processing model dispatches it. */
+export interface ParsedEvent {
+  /** The event type; `"message"` when the block had no (or an empty) `event:` field. */
+  event: string;
+  /** The `data:` lines joined with LF. */
+  data: string;
+  /** The last event ID at dispatch: sticky across blocks, `""` when none. */
+  id: string;
+  /** Rivulet's `meta:` field (the codec's side channel), when the block had one. */
+  meta?: string;
+}
+
+export interface EventStreamHandlers {
+  onEvent(event: ParsedEvent): void;
+  /** A valid `retry:` field (ASCII digits only), in ms. */
+  onRetry?(ms: number): void;
+  /** A comment line, without the colon and one leading space. */
+  onComment?(text: string): void;
+}
+
+export interface EventStreamParserOptions {
+  /**
+   * The last event ID to start from. A reconnecting client passes the ID it
+   * already has, so events without an `id:` keep carrying it.
+   * @default ""
+   */
+  lastEventId?: string;
+}
+
+export interface EventStreamParser {
+  /** Feeds bytes (decoded as streaming UTF-8) or already-decoded text, split anywhere. */
+  feed(chunk: Uint8Array | string): void;
+  /** End of stream: an event without its closing blank line is discarded. Resets for a new stream. */
+  end(): void;
+  /** The last event ID string: what to send as `Last-Event-ID` on reconnect (`""` means none). */
+  readonly lastEventId: string;
+}
+
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const SPACE = 32;
+const BOM = 0xfeff;
+
+/**
+ * A streaming parser for `text/event-stream`, following WHATWG HTML §9.2.5–9.2.6.
+ *
+ * The hot path stays in this one file on purpose. The traps it handles:
+ * - a CR that ends a chunk may be the first half of a CRLF, so a following LF
+ *   at the start of the next chunk is skipped, not read as a blank line;
+ * - a line split over many chunks is kept as parts and joined once, so long
+ *   lines cost O(N), not O(N²);
+ * - only one BOM, at the very start of the stream, is dropped, whether it came
+ *   as bytes or as text; a U+FEFF anywhere else is data.
+ *
+ * @example
+ * const parser = createEventStreamParser({ onEvent: (e) => console.log(e.event, e.data) });
+ * parser.feed("event: price\ndata: 1\n\n");
+ */
+export function createEventStreamParser(
+  handlers: EventStreamHandlers,
+  options: EventStreamParserOptions = {},
+): EventStreamParser {
+  const { onEvent, onRetry, onComment } = handlers;
+  let decoder = newDecoder();
+  let atStart = true;
+  let skipLF = false;
+  let partial: string[] = [];
+
+  let lastEventId = options.lastEventId ?? "";
+  let idBuffer = lastEventId;
+  let eventType = "";
+  let data = "";
+  let hasData = false;
+  let meta: string | undefined;
+
+  function dispatch(): void {
+    lastEventId = idBuffer;
+    if (hasData) {
+      const event: ParsedEvent = { event: eventType === "" ? "message" : eventType, data, id: lastEventId };
+      if (meta !== undefined) event.meta = meta;
+      data = "";
+      hasData = false;
+      eventType = "";
+      meta = undefined;
+      onEvent(event);
+      return;
+    }
+    eventType = "";
+    meta = undefined;
+  }
+
+  function line(text: string): void {
+    if (text.length === 0) return dispatch();
+    const colon = text.indexOf(":");
+    if (colon === 0) {
+      if (onComment) onComment(text.slice(text.charCodeAt(1) === SPACE ? 2 : 1));
+      return;
+    }
+    let field: string;
+    let value: string;
+    if (colon === -1) {
+      field = text;
+      value = "";
+    } else {
+      field = text.slice(0, colon);
+      value = text.slice(text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1);
+    }
+    switch (field) {
+      case "data":
+        if (hasData) data += `\n${value}`;
+        else {
+          data = value;
+          hasData = true;
+        }
+        return;
+      case "event":
+        eventType = value;
+        return;
+      case "id":
+        if (!value.includes("\0")) idBuffer = value;
+        return;
+      case "retry":
+        if (onRetry && isDigits(value)) onRetry(Number.parseInt(value, 10));
+        return;
+      case "meta":
+        meta = value;
+        return;
+      default:
+      // Unknown fields are ignored (WHATWG 9.2.6).
+    }
+  }
+
+  function feedText(text: string): void {
+    let pos = 0;
+    if (atStart && text.length > 0) {
+      atStart = false;
+      if (text.charCodeAt(0) === BOM) pos = 1;
+    }
+    if (skipLF && pos < text.length) {
+      if (text.charCodeAt(pos) === LF) pos++;
+      skipLF = false;
+    }
+    const length = text.length;
+    let nextLF = -1;
+    let nextCR = -1;
+    while (pos < length) {
+      if (nextLF < pos && nextLF !== -2) nextLF = indexOrNone(text, "\n", pos);
+      if (nextCR < pos && nextCR !== -2) nextCR = indexOrNone(text, "\r", pos);
+      const end = nextLF === -2 ? nextCR : nextCR === -2 ? nextLF : Math.min(nextLF, nextCR);
+      if (end === -2) break;
+      let current = text.slice(pos, end);
+      if (partial.length > 0) {
+        partial.push(current);
+        current = partial.join("");
+        partial = [];
+      }
+      pos = end + 1;
+      if (text.charCodeAt(end) === CR) {
+        if (pos === length) skipLF = true;
+        else if (text.charCodeAt(pos) === LF) pos++;
+      }
+      line(current);
+    }
+    if (pos < length) partial.push(text.slice(pos));
+  }
+
+  return {
+    feed(chunk) {
+      if (typeof chunk === "string") feedText(chunk);
+      else feedText(decoder.decode(chunk, { stream: true }));
+    },
+    end() {
+      // Flushing turns a truncated UTF-8 sequence into U+FFFD; the unterminated line is dropped anyway.
+      decoder.decode();
+      decoder = newDecoder();
+      atStart = true;
+      skipLF = false;
+      partial = [];
+      idBuffer = lastEventId;
+      eventType = "";
+      data = "";
+      hasData = false;
+      meta = undefined;
+    },
+    get lastEventId() {
+      return lastEventId;
+    },
+  };
+}
+
+/** Keeps the BOM, so that bytes and text go through the same one-BOM rule in `feedText`. */
+function newDecoder(): TextDecoder {
+  return new TextDecoder("utf-8", { ignoreBOM: true });
+}
+
+/** `indexOf`, with -2 for "not in this chunk" so -1 can mean "not searched yet". */
+function indexOrNone(text: string, search: string, from: number): number {
+  const index = text.indexOf(search, from);
+  return index === -1 ? -2 : index;
+}
+
+function isDigits(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
