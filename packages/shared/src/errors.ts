@@ -8,6 +8,10 @@ export const ERROR_CODES = {
   PARSE_ERROR: 400,
   /** The input failed the stream's input schema. */
   INVALID_INPUT: 400,
+  /** Thrown by a `context` function: the request carries no valid credentials. */
+  UNAUTHORIZED: 401,
+  /** Thrown by a `context` function: the caller may not open this stream. */
+  FORBIDDEN: 403,
   /** No stream at that path. */
   NOT_FOUND: 404,
   /** A method other than GET or POST. */

@@ -1,0 +1,132 @@
+import { RivuletError } from "@rivulet/shared";
+import type { ResolvedOptions } from "./options.js";
+import { SSE_HEADERS, errorBody, readStreamRequest } from "./request.js";
+import type { Route } from "./routes.js";
+import { runStream } from "./run-stream.js";
+import type { Sink } from "./sink.js";
+
+/** A web-standard handler: `Request → Response`, for Hono, Bun, Deno, workers and node adapters. */
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+/** Bytes the response body may queue before the generator is paused. */
+const HIGH_WATER_MARK = 64 * 1024;
+
+export function createFetchHandler<TContext>(
+  routes: ReadonlyMap<string, Route>,
+  options: ResolvedOptions<Request, TContext>,
+): FetchHandler {
+  const { prefix } = options;
+  return async (request) => {
+    const url = new URL(request.url);
+    let path = url.pathname;
+    let phase: "request" | "context" = "request";
+    try {
+      if (!url.pathname.startsWith(`${prefix}/`)) throw new RivuletError("NOT_FOUND", `No stream at "${url.pathname}".`);
+      try {
+        path = decodeURIComponent(url.pathname.slice(prefix.length + 1));
+      } catch {
+        throw new RivuletError("NOT_FOUND", "Malformed path.");
+      }
+      const streamRequest = await readStreamRequest(
+        routes,
+        {
+          method: request.method,
+          path,
+          query: url.searchParams,
+          lastEventIdHeader: request.headers.get("last-event-id"),
+          readBody: () => readBody(request, options.maxBodyBytes),
+        },
+        options.codec,
+      );
+      phase = "context";
+      const ctx = options.context ? await options.context(request) : undefined;
+
+      const controller = new AbortController();
+      const onRequestAbort = (): void => controller.abort();
+      request.signal.addEventListener("abort", onRequestAbort, { once: true });
+      controller.signal.addEventListener("abort", () => request.signal.removeEventListener("abort", onRequestAbort), {
+        once: true,
+      });
+      const { route } = streamRequest;
+      const body = createBody((sink) =>
+        runStream({
+          path: route.path,
+          stream: route.stream,
+          events: route.handler({
+            input: streamRequest.input,
+            signal: controller.signal,
+            lastEventId: streamRequest.lastEventId,
+            ctx,
+          } as never),
+          sink,
+          controller,
+          options: options as ResolvedOptions<never, unknown>,
+        }).finally(() => request.signal.removeEventListener("abort", onRequestAbort)),
+      () => controller.abort(),
+      );
+      return new Response(body, { status: 200, headers: SSE_HEADERS });
+    } catch (thrown) {
+      const error = RivuletError.from(thrown);
+      options.onError(error, { path, phase });
+      const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
+      if (error.code === "METHOD_NOT_SUPPORTED") headers["allow"] = "GET, POST";
+      return new Response(errorBody(error), { status: error.status, headers });
+    }
+  };
+}
+
+/** A byte stream whose `pull` is the backpressure signal for the sink. */
+function createBody(run: (sink: Sink) => Promise<void>, cancel: () => void): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let pulled: (() => void) | undefined;
+  let closed = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const sink: Sink = {
+          write(chunk) {
+            if (closed) return true;
+            controller.enqueue(encoder.encode(chunk));
+            return (controller.desiredSize ?? 0) > 0;
+          },
+          drained: () => new Promise<void>((resolve) => (pulled = resolve)),
+          end() {
+            if (closed) return;
+            closed = true;
+            controller.close();
+          },
+        };
+        void run(sink);
+      },
+      pull() {
+        pulled?.();
+        pulled = undefined;
+      },
+      cancel() {
+        closed = true;
+        pulled?.();
+        cancel();
+      },
+    },
+    { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
+  );
+}
+
+async function readBody(request: Request, limit: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new RivuletError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}

@@ -1,0 +1,13 @@
+export { implement } from "./implement.js";
+export type { Router } from "./implement.js";
+export type { NodeHandler } from "./node.js";
+export type { FetchHandler } from "./fetch.js";
+export type {
+  AdapterOptions,
+  ErrorInfo,
+  ErrorPhase,
+  HandlerArgs,
+  Handlers,
+  ServeOptions,
+  StreamHandler,
+} from "./types.js";

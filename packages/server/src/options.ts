@@ -1,0 +1,35 @@
+import { superjsonCodec, type DataCodec, type RivuletError } from "@rivulet/shared";
+import type { ErrorInfo, ServeOptions } from "./types.js";
+
+/** Options with every default filled in. */
+export interface ResolvedOptions<TRequest, TContext> {
+  prefix: string;
+  context: ((request: TRequest) => TContext | Promise<TContext>) | undefined;
+  keepAliveMs: number | false;
+  validate: boolean;
+  codec: DataCodec;
+  maxBodyBytes: number;
+  onError: (error: RivuletError, info: ErrorInfo) => void;
+}
+
+export function resolveOptions<TRequest, TContext>(
+  options: ServeOptions<TRequest, TContext>,
+): ResolvedOptions<TRequest, TContext> {
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  if (keepAliveMs !== false && !(keepAliveMs > 0)) {
+    throw new TypeError(`keepAliveMs must be a positive number of ms or false, got ${String(keepAliveMs)}`);
+  }
+  return {
+    prefix: (options.prefix ?? "").replace(/\/+$/, ""),
+    context: options.context,
+    keepAliveMs,
+    validate: options.validate ?? true,
+    codec: options.codec ?? superjsonCodec,
+    maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    onError: options.onError ?? logServerErrors,
+  };
+}
+
+function logServerErrors(error: RivuletError, info: ErrorInfo): void {
+  if (error.status >= 500) console.error(`[rivulet] ${info.phase} error on "${info.path}":`, error.cause ?? error);
+}

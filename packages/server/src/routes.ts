@@ -1,0 +1,39 @@
+import { isStream, type AnyStream, type ContractTree } from "@rivulet/shared";
+
+/** A stream and its handler, found by path. */
+export interface Route {
+  path: string;
+  stream: AnyStream;
+  handler: (args: never) => AsyncIterable<unknown>;
+}
+
+/**
+ * Flattens contract and handlers into `path → route` once, at `implement`
+ * time, so that a missing handler is an error at start-up, not at request time.
+ */
+export function buildRoutes(contract: ContractTree, handlers: object): Map<string, Route> {
+  const routes = new Map<string, Route>();
+  const visit = (node: ContractTree, impl: Record<string, unknown>, path: string[]): void => {
+    for (const [segment, child] of Object.entries(node)) {
+      const segments = [...path, segment];
+      const handler = impl[segment];
+      if (isStream(child)) {
+        if (typeof handler !== "function") {
+          throw new TypeError(`implement(): no handler for stream "${segments.join(".")}"`);
+        }
+        routes.set(segments.join("/"), {
+          path: segments.join("/"),
+          stream: child,
+          handler: handler as Route["handler"],
+        });
+      } else {
+        if (typeof handler !== "object" || handler === null) {
+          throw new TypeError(`implement(): "${segments.join(".")}" must be an object of handlers, like the contract`);
+        }
+        visit(child, handler as Record<string, unknown>, segments);
+      }
+    }
+  };
+  visit(contract, handlers as Record<string, unknown>, []);
+  return routes;
+}

@@ -1,0 +1,134 @@
+import {
+  END_EVENT,
+  ERROR_EVENT,
+  KEEP_ALIVE,
+  RivuletError,
+  encodeEvent,
+  type AnyStream,
+} from "@rivulet/shared";
+import type { ResolvedOptions } from "./options.js";
+import { toIssues } from "./request.js";
+import type { Sink } from "./sink.js";
+
+interface Yielded {
+  event: string;
+  data: unknown;
+  id?: string;
+  retry?: number;
+}
+
+export interface RunStreamArgs {
+  path: string;
+  stream: AnyStream;
+  events: AsyncIterable<unknown>;
+  sink: Sink;
+  /** Aborted when the client goes away; also what the handler sees. */
+  controller: AbortController;
+  options: ResolvedOptions<never, unknown>;
+}
+
+const ABORTED = Symbol("aborted");
+const END = encodeEvent({ event: END_EVENT, data: "" });
+
+/**
+ * Pulls events from a handler, validates and encodes each, and writes it,
+ * waiting while the sink is over its high-water mark, so a slow client
+ * pauses the generator instead of growing memory.
+ *
+ * The client leaving aborts `controller`: the loop wakes at once even if the
+ * generator is stuck on a promise that never settles, frees its timer and the
+ * response, and asks the generator to `return()`, which runs its `finally`
+ * blocks as soon as it reaches its next `yield`.
+ */
+export async function runStream({ path, stream, events, sink, controller, options }: RunStreamArgs): Promise<void> {
+  const { signal } = controller;
+  const iterator = events[Symbol.asyncIterator]();
+  // One slot instead of Promise.race: racing a long-lived promise on every event leaks a reaction per event.
+  let wake: ((value: typeof ABORTED) => void) | undefined;
+  const onAbort = (): void => wake?.(ABORTED);
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  let idle = true;
+  const keepAlive =
+    options.keepAliveMs === false
+      ? undefined
+      : setInterval(() => {
+          if (idle) sink.write(KEEP_ALIVE);
+          idle = true;
+        }, options.keepAliveMs);
+
+  const until = <T>(promise: Promise<T>): Promise<T | typeof ABORTED> =>
+    signal.aborted
+      ? Promise.resolve(ABORTED)
+      : new Promise<T | typeof ABORTED>((resolve, reject) => {
+          wake = resolve;
+          promise.then(resolve, reject);
+        });
+
+  let generatorDone = false;
+  try {
+    for (;;) {
+      let result: IteratorResult<unknown> | typeof ABORTED;
+      try {
+        result = await until(iterator.next());
+      } catch (thrown) {
+        generatorDone = true;
+        throw thrown;
+      }
+      if (result === ABORTED) break;
+      if (result.done) {
+        generatorDone = true;
+        sink.write(END);
+        break;
+      }
+      idle = false;
+      if (!sink.write(encode(result.value as Yielded, stream, options))) {
+        if ((await until(sink.drained())) === ABORTED) break;
+      }
+    }
+  } catch (thrown) {
+    if (!signal.aborted) {
+      const error = RivuletError.from(thrown);
+      options.onError(error, { path, phase: error.code === "INVALID_EVENT" ? "event" : "stream" });
+      sink.write(encodeEvent({ event: ERROR_EVENT, data: JSON.stringify(error.toJSON()) }));
+    }
+  } finally {
+    wake = undefined;
+    if (keepAlive) clearInterval(keepAlive);
+    signal.removeEventListener("abort", onAbort);
+    sink.end();
+    if (!generatorDone) {
+      if (!signal.aborted) controller.abort();
+      // Not awaited: a generator stuck on a promise would hold us here forever.
+      iterator.return?.().catch((error: unknown) => {
+        options.onError(RivuletError.from(error), { path, phase: "stream" });
+      });
+    }
+  }
+}
+
+function encode(value: Yielded, stream: AnyStream, options: ResolvedOptions<never, unknown>): string {
+  const schema = stream.events[value.event];
+  if (!schema) {
+    throw new RivuletError("INVALID_EVENT", `Stream yielded unknown event "${String(value.event)}".`);
+  }
+  let data = value.data;
+  if (options.validate) {
+    const result = schema.safeParse(data);
+    if (!result.success) {
+      throw new RivuletError("INVALID_EVENT", `Event "${value.event}" failed its schema and was not sent.`, {
+        cause: result.error,
+        issues: toIssues(result.error),
+      });
+    }
+    data = result.data;
+  }
+  const encoded = options.codec.encode(data);
+  return encodeEvent({
+    event: value.event,
+    data: encoded.data,
+    ...(value.id !== undefined && { id: value.id }),
+    ...(value.retry !== undefined && { retry: value.retry }),
+    ...(encoded.meta !== undefined && { meta: encoded.meta }),
+  });
+}

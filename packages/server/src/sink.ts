@@ -1,0 +1,12 @@
+/**
+ * Where a stream's bytes go. The adapters implement it over a node
+ * `ServerResponse` or a web `ReadableStream`; the stream loop knows nothing else.
+ */
+export interface Sink {
+  /** Queues a chunk. `false` means the transport is over its high-water mark: wait for `drained`. */
+  write(chunk: string): boolean;
+  /** Resolves when the transport wants more (or is gone). */
+  drained(): Promise<void>;
+  /** Ends the response. Safe to call twice. */
+  end(): void;
+}

@@ -1,0 +1,92 @@
+import type {
+  AnyStream,
+  ContractTree,
+  DataCodec,
+  InferParsedInput,
+  InferYield,
+  RivuletError,
+} from "@rivulet/shared";
+
+/** What a stream handler receives. */
+export interface HandlerArgs<S extends AnyStream, TContext> {
+  /** The input, parsed by the stream's input schema. */
+  input: InferParsedInput<S>;
+  /** Aborted the moment the client goes away; pass it to anything you await. */
+  signal: AbortSignal;
+  /** The `Last-Event-ID` the client resumes from, or `undefined` on a first connection. */
+  lastEventId: string | undefined;
+  /** What the adapter's `context` function returned for this request. */
+  ctx: TContext;
+}
+
+/** A stream's implementation: usually an `async function*`. */
+export type StreamHandler<S extends AnyStream, TContext> = (
+  args: HandlerArgs<S, TContext>,
+) => AsyncIterable<InferYield<S>>;
+
+/** Handlers mirror the contract tree: one per stream, nested like it. */
+export type Handlers<T extends ContractTree, TContext> = {
+  [K in keyof T]: T[K] extends AnyStream
+    ? StreamHandler<T[K], TContext>
+    : T[K] extends ContractTree
+      ? Handlers<T[K], TContext>
+      : never;
+};
+
+/** Where an error reported to `onError` happened. */
+export type ErrorPhase = "request" | "context" | "stream" | "event";
+
+export interface ErrorInfo {
+  /** The stream's path (`chat/room`), or the request path when no stream matched. */
+  path: string;
+  phase: ErrorPhase;
+}
+
+/** Options shared by every adapter. */
+export interface ServeOptions<TRequest, TContext> {
+  /**
+   * Path prefix the streams are served under: `/sse` serves `chat.room` at `/sse/chat/room`.
+   * @default ""
+   */
+  prefix?: string;
+  /**
+   * Builds the handlers' `ctx` from the request. Throw a `RivuletError`
+   * (`UNAUTHORIZED`, `FORBIDDEN`, …) to refuse the request with its status.
+   */
+  context?: (request: TRequest) => TContext | Promise<TContext>;
+  /**
+   * Interval of the keep-alive comment on an idle stream, in ms; `false` turns it off.
+   * @default 15000
+   */
+  keepAliveMs?: number | false;
+  /**
+   * Validate every yielded event against its schema before it is written.
+   * Turn off only when the handlers' data is trusted and speed matters.
+   * @default true
+   */
+  validate?: boolean;
+  /**
+   * Encodes event data; the client must use the same codec.
+   * @default superjsonCodec
+   */
+  codec?: DataCodec;
+  /**
+   * Largest POST body accepted, in bytes; a larger one is refused with 413.
+   * @default 1048576
+   */
+  maxBodyBytes?: number;
+  /**
+   * Told of every error: refused requests, failing `context`, handlers that
+   * throw, invalid events. The original error is `error.cause` where there is one.
+   * @default logs 5xx errors with console.error
+   */
+  onError?: (error: RivuletError, info: ErrorInfo) => void;
+}
+
+/** `context` is required exactly when the handlers expect a context. */
+export type ContextOption<TRequest, TContext> = undefined extends TContext
+  ? { context?: (request: TRequest) => TContext | Promise<TContext> }
+  : { context: (request: TRequest) => TContext | Promise<TContext> };
+
+export type AdapterOptions<TRequest, TContext> = Omit<ServeOptions<TRequest, TContext>, "context"> &
+  ContextOption<TRequest, TContext>;
