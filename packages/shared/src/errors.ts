@@ -107,6 +107,16 @@ export class RivuletError extends Error {
   }
 }
 
+/** Schema issues (zod's, or any with the same shape), trimmed to what is safe and useful on the wire. */
+export function toIssues(
+  issues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly message: string; readonly code?: string }>,
+): RivuletIssue[] {
+  return issues.map((issue) => {
+    const path = issue.path.map((key) => (typeof key === "symbol" ? key.toString() : key));
+    return issue.code === undefined ? { path, message: issue.message } : { path, message: issue.message, code: issue.code };
+  });
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }

@@ -8,7 +8,7 @@ export type {
   InferEvent,
   InferYield,
 } from "./infer.js";
-export { RivuletError, ERROR_CODES } from "./errors.js";
+export { RivuletError, ERROR_CODES, toIssues } from "./errors.js";
 export type { RivuletErrorCode, RivuletErrorJSON, RivuletErrorOptions, RivuletIssue } from "./errors.js";
 export { encodeEvent, encodeData, encodeComment } from "./encode.js";
 export type { EventMessage } from "./encode.js";

@@ -1,0 +1,70 @@
+import {
+  isStream,
+  superjsonCodec,
+  type AnyStream,
+  type ContractTree,
+} from "@rivulet/shared";
+import { connect } from "./connect.js";
+import { createSubscription } from "./subscription.js";
+import type { CallOptions, Client, ClientOptions } from "./types.js";
+
+/**
+ * Creates a typed client from a contract: the same tree, with a function at
+ * every stream that returns a {@link Subscription}. The tree is built once
+ * from the contract value, so there is no code generation and no proxy to
+ * mistake for a promise.
+ *
+ * @example
+ * const client = createClient(contract, { baseUrl: "http://localhost:8080/sse" });
+ * for await (const ev of client.ticker({ symbol: "ACME" })) {
+ *   if (ev.event === "price") console.log(ev.data.at.getTime());
+ * }
+ */
+export function createClient<TContract extends ContractTree>(
+  contract: TContract,
+  options: ClientOptions,
+): Client<TContract> {
+  const base = String(options.baseUrl).replace(/\/+$/, "");
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const codec = options.codec ?? superjsonCodec;
+  const validate = options.validate ?? true;
+  const method = options.method ?? "GET";
+
+  const caller = (path: string[], stream: AnyStream) => (input?: unknown, call: CallOptions = {}) => {
+    const url = new URL(`${base}/${path.map(encodeURIComponent).join("/")}`);
+    let body: string | undefined;
+    if (input !== undefined) {
+      const encoded = codec.encode(input);
+      if (method === "GET") url.searchParams.set("input", encoded.data);
+      else body = encoded.data;
+      if (encoded.meta !== undefined) url.searchParams.set("meta", encoded.meta);
+    }
+    return createSubscription(
+      stream,
+      async function* (signal) {
+        const headers = new Headers(typeof options.headers === "function" ? await options.headers() : options.headers);
+        if (body !== undefined) headers.set("content-type", "application/json");
+        yield* connect({
+          url,
+          init: body === undefined ? { method, headers } : { method, headers, body },
+          stream,
+          fetch: fetchImpl,
+          codec,
+          validate,
+          lastEventId: call.lastEventId,
+          signal,
+        });
+      },
+      call.signal,
+    );
+  };
+
+  const build = (node: ContractTree, path: string[]): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [segment, child] of Object.entries(node)) {
+      out[segment] = isStream(child) ? caller([...path, segment], child) : build(child, [...path, segment]);
+    }
+    return Object.freeze(out);
+  };
+  return build(contract, []) as Client<TContract>;
+}

@@ -1,0 +1,65 @@
+import type {
+  AnyStream,
+  ContractTree,
+  DataCodec,
+  InferEvent,
+  InferEventData,
+  InferEventName,
+  InferInput,
+} from "@rivulet/shared";
+
+export interface ClientOptions {
+  /** Where the server serves the contract, prefix included: `http://localhost:8080/sse`. */
+  baseUrl: string | URL;
+  /** Headers for every request, or a function called before each connection (for fresh tokens). */
+  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+  /**
+   * The `fetch` to use (a test double, a proxy-aware fetch, …).
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch;
+  /**
+   * Validate every received event against the contract's schema.
+   * Turn off for speed when the server is trusted.
+   * @default true
+   */
+  validate?: boolean;
+  /**
+   * How event data and input are encoded; must match the server's.
+   * @default superjsonCodec
+   */
+  codec?: DataCodec;
+  /**
+   * `GET` puts the input in the query string (what `EventSource` can do); `POST` sends it as the body, for large inputs.
+   * @default "GET"
+   */
+  method?: "GET" | "POST";
+}
+
+export interface CallOptions {
+  /** Ends the subscription when aborted. */
+  signal?: AbortSignal;
+  /** Resume after this event ID (sent as `Last-Event-ID`). */
+  lastEventId?: string;
+}
+
+/**
+ * One stream call: iterate it for the union of its events, or `.events.<name>`
+ * for one event's data. Each iteration opens its own connection; leaving the
+ * loop (`break`, `throw`, `return`) closes it, and `close()` closes them all.
+ */
+export interface Subscription<S extends AnyStream> extends AsyncIterable<InferEvent<S>> {
+  readonly events: { readonly [K in InferEventName<S>]: AsyncIterable<InferEventData<S, K>> };
+  /** Closes every connection of this subscription; iterations end quietly. */
+  close(): void;
+}
+
+/** Calls one stream; the input may be left out when the schema accepts `undefined`. */
+export type StreamCaller<S extends AnyStream> = undefined extends InferInput<S>
+  ? (input?: InferInput<S>, options?: CallOptions) => Subscription<S>
+  : (input: InferInput<S>, options?: CallOptions) => Subscription<S>;
+
+/** The client: the contract's tree, with a {@link StreamCaller} at every stream. */
+export type Client<T extends ContractTree> = {
+  readonly [K in keyof T]: T[K] extends AnyStream ? StreamCaller<T[K]> : T[K] extends ContractTree ? Client<T[K]> : never;
+};
