@@ -27,6 +27,8 @@ export interface DataCodec {
 export const superjsonCodec: DataCodec = {
   name: "superjson",
   encode(value) {
+    // Most events are plain JSON: skip superjson's walk (and its refusal of keys like "constructor").
+    if (isPlainJSON(value, 0)) return { data: JSON.stringify(value) };
     const { json, meta } = superjson.serialize(value);
     const data = JSON.stringify(json);
     return meta === undefined ? { data } : { data, meta: JSON.stringify(meta) };
@@ -37,6 +39,38 @@ export const superjsonCodec: DataCodec = {
     return superjson.deserialize({ json: json as never, meta: JSON.parse(meta) as never });
   },
 };
+
+/** Past this depth, leave the value to superjson, which also handles cycles. */
+const MAX_PLAIN_DEPTH = 64;
+
+/** Whether `JSON.stringify` alone carries the value exactly. */
+function isPlainJSON(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      // NaN, ±Infinity and -0 do not survive JSON.
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object": {
+      if (value === null) return true;
+      if (depth === MAX_PLAIN_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlainJSON(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) {
+        if (!isPlainJSON((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      // undefined, bigint, symbol, function
+      return false;
+  }
+}
 
 /** Plain JSON, for speed when events hold no Dates, Maps, Sets or BigInts. */
 export const jsonCodec: DataCodec = {

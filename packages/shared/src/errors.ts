@@ -96,7 +96,8 @@ export class RivuletError extends Error {
   /** Rebuilds an error from its JSON form (a 4xx body or an error event). */
   static fromJSON(json: unknown, status?: number): RivuletError {
     const body = isRecord(json) ? json : {};
-    const code = typeof body["code"] === "string" && body["code"] in ERROR_CODES
+    // Own keys only: `in` would also accept inherited names such as "constructor" or "toString".
+    const code = typeof body["code"] === "string" && Object.hasOwn(ERROR_CODES, body["code"])
       ? (body["code"] as RivuletErrorCode)
       : "INTERNAL_SERVER_ERROR";
     const message = typeof body["message"] === "string" ? body["message"] : "Unknown error";

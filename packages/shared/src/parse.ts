@@ -38,7 +38,6 @@ export interface EventStreamParser {
 
 const LF = 10;
 const CR = 13;
-const COLON = 58;
 const SPACE = 32;
 const BOM = 0xfeff;
 
