@@ -72,6 +72,8 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
         }
         parser.feed(chunk.value);
         for (let i = 0; i < queue.length; i++) {
+          // close() or the caller's signal while the consumer held an event: drop what is still queued.
+          if (controller.signal.aborted) return;
           const event = queue[i] as ParsedEvent;
           if (event.event === END_EVENT) return;
           if (event.event === ERROR_EVENT) throw RivuletError.fromJSON(parseJSON(event.data));
@@ -80,7 +82,9 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
         queue.length = 0;
       }
     } finally {
-      reader.releaseLock();
+      // Cancelling the body (not only aborting the fetch) also ends the stream
+      // when a custom `fetch` ignores `signal`; on a finished body it is a no-op.
+      reader.cancel().catch(() => undefined);
     }
   } finally {
     args.signal.removeEventListener("abort", onAbort);

@@ -1,0 +1,148 @@
+import { superjsonCodec } from "@rivulet/shared";
+import { afterEach, describe, expect, it } from "vitest";
+import { createClient, type ClientOptions } from "./index.js";
+import { contract } from "./test-utils/contract.js";
+import { collect, createServerPool, openStream, sendEnd, type TestServer } from "./test-utils/sse-server.js";
+
+const pool = createServerPool();
+afterEach(() => pool.closeAll());
+
+/** A server whose every stream ends at once: the tests look at the requests only. */
+async function emptyStreams(): Promise<TestServer> {
+  return pool.start((_req, res) => {
+    openStream(res);
+    sendEnd(res);
+  });
+}
+
+async function setup(options: Omit<ClientOptions, "baseUrl"> = {}, path = "/sse") {
+  const server = await emptyStreams();
+  const client = createClient(contract, { baseUrl: `${server.origin}${path}`, ...options });
+  return { server, client };
+}
+
+describe("request shape", () => {
+  it("GETs the stream's path with the input as JSON in ?input=, no meta for plain input", async () => {
+    const { server, client } = await setup();
+    await collect(client.ticker({ symbol: "AC ME&?" }));
+    const [request] = server.requests;
+    expect(request?.method).toBe("GET");
+    expect(request?.url.pathname).toBe("/sse/ticker");
+    expect(JSON.parse(request?.url.searchParams.get("input") ?? "")).toStrictEqual({ symbol: "AC ME&?" });
+    expect(request?.url.searchParams.has("meta")).toBe(false);
+    expect(request?.body).toBe("");
+  });
+
+  it("adds meta= when the input holds a Date, so the server can restore it", async () => {
+    const { server, client } = await setup();
+    const since = new Date("2024-01-02T03:04:05.000Z");
+    await collect(client.ticker({ symbol: "ACME", since }));
+    const query = server.requests[0]?.url.searchParams;
+    expect(JSON.parse(query?.get("input") ?? "")).toStrictEqual({ symbol: "ACME", since: since.toISOString() });
+    expect(query?.get("meta")).not.toBeNull();
+    expect(superjsonCodec.decode(query?.get("input") ?? "", query?.get("meta") ?? undefined)).toStrictEqual({
+      symbol: "ACME",
+      since,
+    });
+  });
+
+  it("sends no query at all for a stream without input", async () => {
+    const { server, client } = await setup();
+    await collect(client.noInput());
+    expect(server.requests[0]?.url.pathname).toBe("/sse/noInput");
+    expect(server.requests[0]?.url.search).toBe("");
+  });
+
+  it('with method: "POST", sends the input as a JSON body with content-type application/json', async () => {
+    const { server, client } = await setup({ method: "POST" });
+    const since = new Date("2024-01-02T03:04:05.000Z");
+    await collect(client.ticker({ symbol: "ACME", since }));
+    const [request] = server.requests;
+    expect(request?.method).toBe("POST");
+    expect(request?.url.pathname).toBe("/sse/ticker");
+    expect(request?.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(request?.body ?? "")).toStrictEqual({ symbol: "ACME", since: since.toISOString() });
+    expect(request?.url.searchParams.has("input")).toBe(false);
+    expect(superjsonCodec.decode(request?.body ?? "", request?.url.searchParams.get("meta") ?? undefined)).toStrictEqual({
+      symbol: "ACME",
+      since,
+    });
+  });
+
+  it("asks for text/event-stream", async () => {
+    const { server, client } = await setup();
+    await collect(client.noInput());
+    expect(server.requests[0]?.headers.accept).toBe("text/event-stream");
+  });
+
+  it("sends the headers option when it is an object", async () => {
+    const { server, client } = await setup({ headers: { authorization: "Bearer a", "x-tenant": "t1" } });
+    await collect(client.noInput());
+    expect(server.requests[0]?.headers.authorization).toBe("Bearer a");
+    expect(server.requests[0]?.headers["x-tenant"]).toBe("t1");
+  });
+
+  it("calls an async headers function before each connection", async () => {
+    let calls = 0;
+    const { server, client } = await setup({
+      headers: async () => {
+        calls += 1;
+        return { authorization: `Bearer ${calls}` };
+      },
+    });
+    const sub = client.noInput();
+    await collect(sub);
+    await collect(sub);
+    expect(server.requests.map((request) => request.headers.authorization)).toStrictEqual(["Bearer 1", "Bearer 2"]);
+  });
+
+  it("sends Last-Event-ID from the lastEventId call option, and none without it", async () => {
+    const { server, client } = await setup();
+    await collect(client.ticker({ symbol: "ACME" }, { lastEventId: "42" }));
+    await collect(client.ticker({ symbol: "ACME" }));
+    expect(server.requests[0]?.headers["last-event-id"]).toBe("42");
+    expect(server.requests[1]?.headers).not.toHaveProperty("last-event-id");
+  });
+
+  it("puts a nested contract path in the URL: chat.room → /chat/room", async () => {
+    const { server, client } = await setup();
+    await collect(client.chat.room({ room: "lobby" }));
+    expect(server.requests[0]?.url.pathname).toBe("/sse/chat/room");
+  });
+
+  it("accepts a baseUrl with a trailing slash", async () => {
+    const { server, client } = await setup({}, "/sse/");
+    await collect(client.chat.room({ room: "lobby" }));
+    expect(server.requests[0]?.url.pathname).toBe("/sse/chat/room");
+  });
+
+  it("uses the fetch option instead of the global fetch", async () => {
+    const server = await emptyStreams();
+    const seen: string[] = [];
+    const client = createClient(contract, {
+      baseUrl: new URL("/sse", server.origin),
+      fetch: (input, init) => {
+        seen.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    await collect(client.noInput());
+    expect(seen).toStrictEqual([`${server.origin}/sse/noInput`]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("opens no connection until the subscription is iterated", async () => {
+    const { server, client } = await setup();
+    client.ticker({ symbol: "ACME" });
+    await collect(client.noInput());
+    expect(server.requests.map((request) => request.url.pathname)).toStrictEqual(["/sse/noInput"]);
+  });
+
+  it("is a plain frozen object tree, never mistaken for a promise", async () => {
+    const client = createClient(contract, { baseUrl: "http://127.0.0.1:1" });
+    expect(Object.keys(client).sort()).toStrictEqual(["chat", "noInput", "rich", "ticker"]);
+    expect(Object.isFrozen(client)).toBe(true);
+    expect("then" in client).toBe(false);
+    await expect(Promise.resolve(client)).resolves.toBe(client);
+  });
+});

@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createClient } from "./index.js";
+import { contract } from "./test-utils/contract.js";
+import { collect, createServerPool, deferred, openStream, sendEnd, sendEvent } from "./test-utils/sse-server.js";
+
+const pool = createServerPool();
+afterEach(() => pool.closeAll());
+
+const at = new Date("2024-01-02T03:04:05.000Z");
+
+/** A ticker that sends a price and a halt, then stays open until the client leaves. */
+async function openTicker() {
+  const server = await pool.start((_req, res) => {
+    openStream(res);
+    sendEvent(res, "price", { symbol: "ACME", price: 1, at });
+    sendEvent(res, "halt", { reason: "lunch" });
+  });
+  const client = createClient(contract, { baseUrl: `${server.origin}/sse` });
+  return { server, client };
+}
+
+describe(".events.<name>", () => {
+  it("yields only that event's data", async () => {
+    const server = await pool.start((_req, res) => {
+      openStream(res);
+      sendEvent(res, "price", { symbol: "ACME", price: 1, at });
+      sendEvent(res, "halt", { reason: "lunch" });
+      sendEvent(res, "price", { symbol: "ACME", price: 2, at });
+      sendEnd(res);
+    });
+    const client = createClient(contract, { baseUrl: `${server.origin}/sse` });
+    const sub = client.ticker({ symbol: "ACME" });
+    expect(await collect(sub.events.price)).toStrictEqual([
+      { symbol: "ACME", price: 1, at },
+      { symbol: "ACME", price: 2, at },
+    ]);
+    expect(await collect(sub.events.halt)).toStrictEqual([{ reason: "lunch" }]);
+    expect(Object.keys(sub.events).sort()).toStrictEqual(["halt", "price"]);
+  });
+
+  it("closes the connection on break", async () => {
+    const { server, client } = await openTicker();
+    for await (const price of client.ticker({ symbol: "ACME" }).events.price) {
+      expect(price.price).toBe(1);
+      break;
+    }
+    await server.requests[0]?.closed;
+  });
+});
+
+describe("leaving a subscription closes its connection", () => {
+  it("break out of for await: the server sees the socket close", async () => {
+    const { server, client } = await openTicker();
+    const received: string[] = [];
+    for await (const event of client.ticker({ symbol: "ACME" })) {
+      received.push(event.event);
+      break;
+    }
+    expect(received).toStrictEqual(["price"]);
+    expect(server.requests).toHaveLength(1);
+    await server.requests[0]?.closed;
+  });
+
+  it("break closes the connection even with a fetch option that ignores signal", async () => {
+    const server = await pool.start((_req, res) => {
+      openStream(res);
+      sendEvent(res, "halt", { reason: "lunch" });
+    });
+    const client = createClient(contract, {
+      baseUrl: `${server.origin}/sse`,
+      fetch: (url, init) => fetch(url, { ...init, signal: null }),
+    });
+    for await (const event of client.ticker({ symbol: "ACME" })) {
+      expect(event.event).toBe("halt");
+      break;
+    }
+    await server.requests[0]?.closed;
+  });
+
+  it("throw out of for await: the error is the consumer's and the socket closes", async () => {
+    const { server, client } = await openTicker();
+    const thrown = new Error("consumer failed");
+    await expect(
+      (async () => {
+        for await (const _event of client.ticker({ symbol: "ACME" })) throw thrown;
+      })(),
+    ).rejects.toBe(thrown);
+    await server.requests[0]?.closed;
+  });
+
+  it("sub.close() from another task ends the loop quietly and closes the socket", async () => {
+    const { server, client } = await openTicker();
+    const sub = client.ticker({ symbol: "ACME" });
+    const secondEvent = deferred();
+    const received: string[] = [];
+    const loop = (async () => {
+      for await (const event of sub) {
+        received.push(event.event);
+        if (received.length === 2) secondEvent.resolve();
+      }
+    })();
+    // The server sends nothing more, so the loop is waiting on the socket when close() comes.
+    await secondEvent.promise;
+    sub.close();
+    await expect(loop).resolves.toBeUndefined();
+    expect(received).toStrictEqual(["price", "halt"]);
+    await server.requests[0]?.closed;
+  });
+
+  it("an AbortSignal passed as signal ends the loop quietly and closes the socket", async () => {
+    const { server, client } = await openTicker();
+    const controller = new AbortController();
+    const firstEvent = deferred();
+    const received: string[] = [];
+    const loop = (async () => {
+      for await (const event of client.ticker({ symbol: "ACME" }, { signal: controller.signal })) {
+        received.push(event.event);
+        firstEvent.resolve();
+      }
+    })();
+    await firstEvent.promise;
+    controller.abort();
+    await expect(loop).resolves.toBeUndefined();
+    await server.requests[0]?.closed;
+  });
+
+  it("delivers no event after close(), not even ones that arrived in the same chunk", async () => {
+    const server = await pool.start((_req, res) => {
+      openStream(res);
+      res.write("event: tick\ndata: 1\n\nevent: tick\ndata: 2\n\nevent: tick\ndata: 3\n\n");
+    });
+    const client = createClient(contract, { baseUrl: `${server.origin}/sse` });
+    const sub = client.noInput();
+    const received: number[] = [];
+    for await (const event of sub) {
+      received.push(event.data);
+      sub.close();
+    }
+    expect(received).toStrictEqual([1]);
+    await server.requests[0]?.closed;
+  });
+
+  it("delivers no event after the signal aborts, not even ones that arrived in the same chunk", async () => {
+    const server = await pool.start((_req, res) => {
+      openStream(res);
+      res.write("event: tick\ndata: 1\n\nevent: tick\ndata: 2\n\nevent: tick\ndata: 3\n\n");
+    });
+    const client = createClient(contract, { baseUrl: `${server.origin}/sse` });
+    const controller = new AbortController();
+    const received: number[] = [];
+    for await (const tick of client.noInput(undefined, { signal: controller.signal }).events.tick) {
+      received.push(tick);
+      controller.abort();
+    }
+    expect(received).toStrictEqual([1]);
+    await server.requests[0]?.closed;
+  });
+
+  it("close() before the response arrives ends the loop quietly", async () => {
+    const requested = deferred();
+    const server = await pool.start(() => requested.resolve());
+    const client = createClient(contract, { baseUrl: `${server.origin}/sse` });
+    const sub = client.noInput();
+    const loop = collect(sub);
+    await requested.promise;
+    sub.close();
+    await expect(loop).resolves.toStrictEqual([]);
+    await server.requests[0]?.closed;
+  });
+
+  it("an already aborted signal opens no connection", async () => {
+    const { server, client } = await openTicker();
+    const sub = client.ticker({ symbol: "ACME" }, { signal: AbortSignal.abort() });
+    expect(await collect(sub)).toStrictEqual([]);
+    const closed = client.noInput();
+    closed.close();
+    expect(await collect(closed.events.tick)).toStrictEqual([]);
+    expect(server.requests).toHaveLength(0);
+  });
+});
