@@ -1,0 +1,27 @@
+import { closeOnSignals, exitOnError, printBanner } from "./cli.js";
+import { runClient } from "./client.js";
+import { listenFromEnv } from "./server.js";
+
+// `npm run demo`: serve the page and the stream, show the typed client reading
+// it once in this terminal, then keep serving for the browser and curl.
+const demo = await listenFromEnv().catch(exitOnError);
+printBanner(demo);
+
+const stop = new AbortController();
+closeOnSignals(demo, () => stop.abort());
+
+console.log("The typed client (@rivulet/client), reading the stream in-process:");
+try {
+  const count = await runClient({
+    baseUrl: demo.sseUrl,
+    signal: stop.signal,
+    write: (line) => console.log(`  client │ ${line}`),
+  });
+  if (!stop.signal.aborted) {
+    console.log(`  client │ done: ${count} sentences, then rivulet:end.\n`);
+    console.log(`Still serving. Open ${demo.url} in a browser, or run the curl command above. Ctrl-C to stop.`);
+  }
+} catch (error) {
+  console.error("The in-process client failed:", error);
+  process.exitCode = 1;
+}

@@ -1,0 +1,134 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { implement } from "@rivulet/server";
+import { closeOnSignals, exitOnError, isMain, printBanner } from "./cli.js";
+import { contract, PARAGRAPH } from "./contract.js";
+import { serveStatic } from "./static-files.js";
+
+/** Where the streams are served: `text` is at `/sse/text`. */
+export const SSE_PREFIX = "/sse";
+
+export interface DemoServerOptions {
+  /**
+   * Port to listen on; `0` picks a free one.
+   * @default 3000
+   */
+  port?: number;
+  /**
+   * Pause between two sentences, in ms, when the request does not set `delayMs`.
+   * @default 1000
+   */
+  delayMs?: number;
+  /**
+   * Keep-alive comment interval on idle streams, in ms; `false` turns it off.
+   * @default 15000
+   */
+  keepAliveMs?: number | false;
+}
+
+/** A listening demo server. */
+export interface DemoServer {
+  server: Server;
+  port: number;
+  /** The page: `http://localhost:3000/`. */
+  url: string;
+  /** The client's base URL: `http://localhost:3000/sse`. */
+  sseUrl: string;
+  /** Ends open streams (their handlers see `signal` abort) and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * The stream handlers. `text` resumes after the sentence index the client
+ * last saw (`Last-Event-ID`) and waits between sentences with `signal`, so a
+ * client that leaves frees its timer at once.
+ */
+export function createTextRouter(defaultDelayMs: number) {
+  return implement(contract, {
+    text: async function* ({ input, signal, lastEventId }) {
+      const delayMs = input?.delayMs ?? defaultDelayMs;
+      const start = resumeIndex(lastEventId);
+      const total = PARAGRAPH.length;
+      for (const [offset, text] of PARAGRAPH.slice(start).entries()) {
+        if (offset > 0) await sleep(delayMs, undefined, { signal });
+        const index = start + offset;
+        yield { event: "sentence", id: String(index), data: { index, text } };
+        yield { event: "progress", data: { sent: index + 1, total, at: new Date() } };
+      }
+    },
+  });
+}
+
+/** The first sentence to send: the one after `lastEventId`; an id this stream never sent starts over. */
+function resumeIndex(lastEventId: string | undefined): number {
+  if (lastEventId === undefined || !/^\d{1,4}$/.test(lastEventId)) return 0;
+  return Number(lastEventId) + 1;
+}
+
+/**
+ * Starts the demo: the streams under `/sse` and the page (`public/`) at `/`.
+ *
+ * @example
+ * const demo = await createDemoServer({ port: 0, delayMs: 10 });
+ * console.log(demo.url); // http://localhost:40123/
+ * await demo.close();
+ */
+export async function createDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const sse = createTextRouter(options.delayMs ?? 1_000).node({
+    prefix: SSE_PREFIX,
+    keepAliveMs: options.keepAliveMs ?? 15_000,
+  });
+  const server = createServer((req, res) => sse(req, res, () => void serveStatic(req, res)));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 3000, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://localhost:${port}`;
+  return { server, port, url: `${origin}/`, sseUrl: `${origin}${SSE_PREFIX}`, close: () => closeServer(server) };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!server.listening) return resolve();
+    server.close((error) => (error ? reject(error) : resolve()));
+    // Event streams never end by themselves, so close() would wait for them forever.
+    server.closeAllConnections();
+  });
+}
+
+/** The port when `PORT` is not set. */
+export const DEFAULT_PORT = 3000;
+
+/**
+ * Starts the demo on `PORT`, or on 3000 when it is not set. A port that is
+ * taken is an error when `PORT` chose it; the default 3000 being taken falls
+ * back to a free port (printed in the banner), so `npm run demo` just works.
+ */
+export async function listenFromEnv(options: Omit<DemoServerOptions, "port"> = {}): Promise<DemoServer> {
+  const fromEnv = process.env["PORT"]?.trim() || undefined;
+  const port = fromEnv === undefined ? DEFAULT_PORT : Number(fromEnv);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`PORT must be a port number (0-65535), got "${fromEnv}".`);
+  }
+  try {
+    return await createDemoServer({ ...options, port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    if (fromEnv !== undefined) {
+      throw new Error(`Port ${port} is already in use (PORT=${fromEnv}). Stop what is using it, or choose another port: PORT=3001 npm run demo`);
+    }
+    console.warn(`Port ${DEFAULT_PORT} is already in use, so the demo is served on a free port instead (set PORT to choose one).`);
+    return createDemoServer({ ...options, port: 0 });
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const demo = await listenFromEnv().catch(exitOnError);
+  printBanner(demo);
+  closeOnSignals(demo);
+}
