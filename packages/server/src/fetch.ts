@@ -47,6 +47,8 @@ export function createFetchHandler<TContext>(
       controller.signal.addEventListener("abort", () => request.signal.removeEventListener("abort", onRequestAbort), {
         once: true,
       });
+      // The client may have left while `context` ran; "abort" does not fire again for it.
+      if (request.signal.aborted) controller.abort();
       const { route } = streamRequest;
       const body = createBody((sink) =>
         runStream({
