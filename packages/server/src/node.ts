@@ -65,6 +65,8 @@ export function createNodeHandler<TContext>(
         options: options as ResolvedOptions<never, unknown>,
       });
     } catch (thrown) {
+      // The client left while we read its body or ran `context`: nobody to answer, nothing to report.
+      if (req.destroyed && res.destroyed) return;
       const error = thrown instanceof URIError ? new RivuletError("NOT_FOUND", "Malformed path.") : RivuletError.from(thrown);
       options.onError(error, { path, phase });
       refuse(res, error);

@@ -20,7 +20,7 @@ export function resolveOptions<TRequest, TContext>(
     throw new TypeError(`keepAliveMs must be a positive number of ms or false, got ${String(keepAliveMs)}`);
   }
   return {
-    prefix: (options.prefix ?? "").replace(/\/+$/, ""),
+    prefix: normalizePrefix(options.prefix ?? ""),
     context: options.context,
     keepAliveMs,
     validate: options.validate ?? true,
@@ -28,6 +28,12 @@ export function resolveOptions<TRequest, TContext>(
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     onError: options.onError ?? logServerErrors,
   };
+}
+
+/** `sse`, `/sse/` and `/sse` all mean `/sse`; `""` and `/` mean the root. */
+function normalizePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, "");
+  return trimmed === "" ? "" : `/${trimmed}`;
 }
 
 function logServerErrors(error: RivuletError, info: ErrorInfo): void {

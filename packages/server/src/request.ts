@@ -1,5 +1,4 @@
-import { RivuletError, type DataCodec, type RivuletIssue } from "@rivulet/shared";
-import type { ZodError } from "zod";
+import { RivuletError, toIssues, type DataCodec } from "@rivulet/shared";
 import type { Route } from "./routes.js";
 
 /** What the adapters extract from a request, transport-neutral. */
@@ -50,7 +49,7 @@ export async function readStreamRequest(
     const result = schema.safeParse(input);
     if (!result.success) {
       throw new RivuletError("INVALID_INPUT", `Invalid input for "${route.path}".`, {
-        issues: toIssues(result.error),
+        issues: toIssues(result.error.issues),
         cause: result.error,
       });
     }
@@ -58,15 +57,6 @@ export async function readStreamRequest(
   }
   const lastEventId = parts.lastEventIdHeader ?? parts.query.get("lastEventId") ?? undefined;
   return { route, input, lastEventId: lastEventId === "" ? undefined : lastEventId };
-}
-
-/** zod issues, trimmed to what is safe and useful on the wire. */
-export function toIssues(error: ZodError): RivuletIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map((key) => (typeof key === "symbol" ? key.toString() : key)),
-    message: issue.message,
-    code: issue.code,
-  }));
 }
 
 /** The JSON body of a refused request. */

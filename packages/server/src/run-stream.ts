@@ -4,10 +4,10 @@ import {
   KEEP_ALIVE,
   RivuletError,
   encodeEvent,
+  toIssues,
   type AnyStream,
 } from "@rivulet/shared";
 import type { ResolvedOptions } from "./options.js";
-import { toIssues } from "./request.js";
 import type { Sink } from "./sink.js";
 
 interface Yielded {
@@ -49,11 +49,13 @@ export async function runStream({ path, stream, events, sink, controller, option
   signal.addEventListener("abort", onAbort, { once: true });
 
   let idle = true;
+  let blocked = false;
   const keepAlive =
     options.keepAliveMs === false
       ? undefined
       : setInterval(() => {
-          if (idle) sink.write(KEEP_ALIVE);
+          // A blocked stream has bytes in flight already; pings would only pile up behind them.
+          if (idle && !blocked) sink.write(KEEP_ALIVE);
           idle = true;
         }, options.keepAliveMs);
 
@@ -83,7 +85,9 @@ export async function runStream({ path, stream, events, sink, controller, option
       }
       idle = false;
       if (!sink.write(encode(result.value as Yielded, stream, options))) {
+        blocked = true;
         if ((await until(sink.drained())) === ABORTED) break;
+        blocked = false;
       }
     }
   } catch (thrown) {
@@ -97,8 +101,9 @@ export async function runStream({ path, stream, events, sink, controller, option
     if (keepAlive) clearInterval(keepAlive);
     signal.removeEventListener("abort", onAbort);
     sink.end();
+    // The stream is over for whatever reason: whatever still listens to `signal` can stop.
+    if (!signal.aborted) controller.abort();
     if (!generatorDone) {
-      if (!signal.aborted) controller.abort();
       // Not awaited: a generator stuck on a promise would hold us here forever.
       iterator.return?.().catch((error: unknown) => {
         options.onError(RivuletError.from(error), { path, phase: "stream" });
@@ -108,7 +113,7 @@ export async function runStream({ path, stream, events, sink, controller, option
 }
 
 function encode(value: Yielded, stream: AnyStream, options: ResolvedOptions<never, unknown>): string {
-  const schema = stream.events[value.event];
+  const schema = Object.hasOwn(stream.events, value.event) ? stream.events[value.event] : undefined;
   if (!schema) {
     throw new RivuletError("INVALID_EVENT", `Stream yielded unknown event "${String(value.event)}".`);
   }
@@ -118,7 +123,7 @@ function encode(value: Yielded, stream: AnyStream, options: ResolvedOptions<neve
     if (!result.success) {
       throw new RivuletError("INVALID_EVENT", `Event "${value.event}" failed its schema and was not sent.`, {
         cause: result.error,
-        issues: toIssues(result.error),
+        issues: toIssues(result.error.issues),
       });
     }
     data = result.data;
