@@ -4,9 +4,9 @@ import {
   type AnyStream,
   type ContractTree,
 } from "@rivulet/shared";
-import { connect } from "./connect.js";
+import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
 import { createSubscription } from "./subscription.js";
-import type { CallOptions, Client, ClientOptions } from "./types.js";
+import type { CallOptions, Client, ClientOptions, ConnectionState } from "./types.js";
 
 /**
  * Creates a typed client from a contract: the same tree, with a function at
@@ -29,6 +29,16 @@ export function createClient<TContract extends ContractTree>(
   const codec = options.codec ?? superjsonCodec;
   const validate = options.validate ?? true;
   const method = options.method ?? "GET";
+  const reconnect = options.reconnect === false ? false : { ...RECONNECT_DEFAULTS, ...options.reconnect };
+  const idleTimeoutMs = options.idleTimeoutMs ?? 37_500;
+  for (const [name, value] of [
+    ["reconnect.initialDelayMs", reconnect && reconnect.initialDelayMs],
+    ["reconnect.maxDelayMs", reconnect && reconnect.maxDelayMs],
+    ["reconnect.maxAttempts", reconnect && reconnect.maxAttempts],
+    ["idleTimeoutMs", idleTimeoutMs],
+  ] as const) {
+    if (value !== false && !(value >= 0)) throw new TypeError(`createClient(): ${name} must be a number ≥ 0, got ${String(value)}`);
+  }
 
   const caller = (path: string[], stream: AnyStream) => (input?: unknown, call: CallOptions = {}) => {
     const url = new URL(`${base}/${path.map(encodeURIComponent).join("/")}`);
@@ -39,22 +49,34 @@ export function createClient<TContract extends ContractTree>(
       else body = encoded.data;
       if (encoded.meta !== undefined) url.searchParams.set("meta", encoded.meta);
     }
+    const init = async (): Promise<RequestInit> => {
+      const headers = new Headers(typeof options.headers === "function" ? await options.headers() : options.headers);
+      if (body !== undefined) headers.set("content-type", "application/json");
+      return body === undefined ? { method, headers } : { method, headers, body };
+    };
+    const onStateChange =
+      call.onStateChange && options.onStateChange
+        ? (state: ConnectionState) => {
+            options.onStateChange?.(state);
+            call.onStateChange?.(state);
+          }
+        : (call.onStateChange ?? options.onStateChange);
     return createSubscription(
       stream,
-      async function* (signal) {
-        const headers = new Headers(typeof options.headers === "function" ? await options.headers() : options.headers);
-        if (body !== undefined) headers.set("content-type", "application/json");
-        yield* connect({
+      (signal) =>
+        reconnecting({
           url,
-          init: body === undefined ? { method, headers } : { method, headers, body },
+          init,
           stream,
           fetch: fetchImpl,
           codec,
           validate,
+          reconnect,
+          idleTimeoutMs,
           lastEventId: call.lastEventId,
+          onStateChange,
           signal,
-        });
-      },
+        }),
       call.signal,
     );
   };

@@ -1,13 +1,13 @@
 import { RivuletError } from "@rivulet/shared";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient } from "./index.js";
+import { createClient, type ClientOptions } from "./index.js";
 import { contract } from "./test-utils/contract.js";
 import { collect, createServerPool, openStream, rejection, sendEnd, sendEvent, type TestHandler } from "./test-utils/sse-server.js";
 
 const pool = createServerPool();
 afterEach(() => pool.closeAll());
 
-async function clientFor(handler: TestHandler, options: { validate?: boolean } = {}) {
+async function clientFor(handler: TestHandler, options: Partial<ClientOptions> = {}) {
   const server = await pool.start(handler);
   return createClient(contract, { baseUrl: `${server.origin}/sse`, ...options });
 }
@@ -111,13 +111,16 @@ describe("decoding events", () => {
     expect(error.message).toBe("not yours");
   });
 
-  it("throws NETWORK_ERROR when the body ends without the end event", async () => {
-    const client = await clientFor((_req, res) => {
-      openStream(res);
-      res.write("event: tick\ndata: 1\n\n");
-      // An unterminated event is discarded, not delivered.
-      res.end("event: tick\ndata: 2\n");
-    });
+  it("throws NETWORK_ERROR, with reconnect: false, when the body ends without the end event", async () => {
+    const client = await clientFor(
+      (_req, res) => {
+        openStream(res);
+        res.write("event: tick\ndata: 1\n\n");
+        // An unterminated event is discarded, not delivered.
+        res.end("event: tick\ndata: 2\n");
+      },
+      { reconnect: false },
+    );
     const received: unknown[] = [];
     const error = await expectRivuletError(
       (async () => {
@@ -128,9 +131,9 @@ describe("decoding events", () => {
     expect(error.code).toBe("NETWORK_ERROR");
   });
 
-  it("throws NETWORK_ERROR when the connection is refused", async () => {
+  it("throws NETWORK_ERROR, with reconnect: false, when the connection is refused", async () => {
     const port = await pool.closedPort();
-    const client = createClient(contract, { baseUrl: `http://127.0.0.1:${port}/sse` });
+    const client = createClient(contract, { baseUrl: `http://127.0.0.1:${port}/sse`, reconnect: false });
     const error = await expectRivuletError(collect(client.noInput()));
     expect(error.code).toBe("NETWORK_ERROR");
     expect(error.cause).toBeDefined();

@@ -9,6 +9,14 @@ import {
   type ParsedEvent,
 } from "@rivulet/shared";
 
+/** What outlives one connection of a subscription. */
+export interface Session {
+  /** The last event ID string (WHATWG): sent as `Last-Event-ID`; `""` sends none. */
+  lastEventId: string;
+  /** The server's last `retry:` hint, in ms. */
+  retryMs: number | undefined;
+}
+
 export interface ConnectArgs {
   url: URL;
   init: RequestInit;
@@ -16,7 +24,13 @@ export interface ConnectArgs {
   fetch: typeof fetch;
   codec: DataCodec;
   validate: boolean;
-  lastEventId: string | undefined;
+  session: Session;
+  /** No bytes for this long (events or keep-alive comments) means the connection is dead. */
+  idleTimeoutMs: number | false;
+  /** Called once the server answered with an event stream. */
+  onOpen: () => void;
+  /** Called when the first bytes of the body arrive: the connection is really working. */
+  onData: () => void;
   /** Aborts the connection: the subscription's `close()` or the caller's signal. */
   signal: AbortSignal;
 }
@@ -27,53 +41,101 @@ export interface ReceivedEvent {
   id: string;
 }
 
+/** A failure worth another connection: the network, a dead connection, a 5xx. */
+export class Retryable extends Error {
+  constructor(readonly error: RivuletError) {
+    super(error.message, { cause: error });
+  }
+}
+
 /**
  * One connection: fetch, check the response, parse and decode its events
  * until the server's end event. Returning early (the consumer left the loop)
- * aborts the fetch, which closes the socket.
+ * aborts the fetch and cancels the body, which closes the socket.
+ *
+ * Throws `Retryable` for what another connection may fix, a `RivuletError`
+ * for what it cannot (4xx, not an event stream, the server's error event,
+ * an event that breaks the contract).
  */
 export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent, void, undefined> {
+  if (args.signal.aborted) return;
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
-  if (args.signal.aborted) return;
   args.signal.addEventListener("abort", onAbort, { once: true });
+  let timedOut = false;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const touch = (): void => {
+    if (args.idleTimeoutMs === false) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, args.idleTimeoutMs);
+  };
+  const broken = (message: string, cause?: unknown): Retryable =>
+    new Retryable(
+      new RivuletError(
+        "NETWORK_ERROR",
+        timedOut ? `No data for ${String(args.idleTimeoutMs)} ms: the connection is dead.` : message,
+        cause === undefined ? {} : { cause },
+      ),
+    );
+
   try {
     const headers = new Headers(args.init.headers);
     headers.set("accept", "text/event-stream");
-    if (args.lastEventId) headers.set("last-event-id", args.lastEventId);
+    if (args.session.lastEventId !== "") headers.set("last-event-id", args.session.lastEventId);
+    touch();
     let response: Response;
     try {
       response = await args.fetch(args.url, { ...args.init, headers, signal: controller.signal });
     } catch (cause) {
-      if (controller.signal.aborted) return;
-      throw new RivuletError("NETWORK_ERROR", `Could not connect to ${args.url.href}.`, { cause });
+      if (args.signal.aborted) return;
+      throw broken(`Could not connect to ${args.url.href}.`, cause);
     }
     await checkResponse(response);
     if (response.status === 204 || !response.body) return;
+    args.onOpen();
 
     const queue: ParsedEvent[] = [];
     const parser = createEventStreamParser(
-      { onEvent: (event) => queue.push(event) },
-      args.lastEventId === undefined ? {} : { lastEventId: args.lastEventId },
+      {
+        onEvent: (event) => queue.push(event),
+        onRetry: (ms) => (args.session.retryMs = ms),
+      },
+      { lastEventId: args.session.lastEventId },
     );
     const reader = response.body.getReader();
+    // A custom fetch may ignore `signal`; cancelling the reader wakes a pending read all the same.
+    const cancel = (): void => void reader.cancel().catch(() => undefined);
+    controller.signal.addEventListener("abort", cancel, { once: true });
+    let receiving = false;
     try {
       for (;;) {
+        touch();
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();
         } catch (cause) {
-          if (controller.signal.aborted) return;
-          throw new RivuletError("NETWORK_ERROR", "The connection broke.", { cause });
+          if (args.signal.aborted) return;
+          throw broken("The connection broke.", cause);
         }
+        if (args.signal.aborted) return;
         if (chunk.done) {
+          // A partial event is dropped; the last event ID stays that of the last complete one.
           parser.end();
-          throw new RivuletError("NETWORK_ERROR", "The stream ended before the server's end event.");
+          args.session.lastEventId = parser.lastEventId;
+          throw broken("The stream ended before the server's end event.");
+        }
+        if (!receiving) {
+          receiving = true;
+          args.onData();
         }
         parser.feed(chunk.value);
+        args.session.lastEventId = parser.lastEventId;
         for (let i = 0; i < queue.length; i++) {
           // close() or the caller's signal while the consumer held an event: drop what is still queued.
-          if (controller.signal.aborted) return;
+          if (args.signal.aborted) return;
           const event = queue[i] as ParsedEvent;
           if (event.event === END_EVENT) return;
           if (event.event === ERROR_EVENT) throw RivuletError.fromJSON(parseJSON(event.data));
@@ -82,11 +144,13 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
         queue.length = 0;
       }
     } finally {
+      controller.signal.removeEventListener("abort", cancel);
       // Cancelling the body (not only aborting the fetch) also ends the stream
       // when a custom `fetch` ignores `signal`; on a finished body it is a no-op.
       reader.cancel().catch(() => undefined);
     }
   } finally {
+    clearTimeout(idleTimer);
     args.signal.removeEventListener("abort", onAbort);
     // Ends the request whether we finished, failed, or the consumer left early.
     controller.abort();
@@ -94,7 +158,7 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
 }
 
 function decode(event: ParsedEvent, args: ConnectArgs): ReceivedEvent {
-  const schema = args.stream.events[event.event];
+  const schema = Object.hasOwn(args.stream.events, event.event) ? args.stream.events[event.event] : undefined;
   if (!schema) {
     throw new RivuletError("INVALID_EVENT", `The server sent an event "${event.event}" that the contract does not have.`);
   }
@@ -117,16 +181,20 @@ function decode(event: ParsedEvent, args: ConnectArgs): ReceivedEvent {
   return { event: event.event, data, id: event.id };
 }
 
+/** Refuses what is not a 200 event stream; 5xx responses are worth a retry, the rest is final. */
 async function checkResponse(response: Response): Promise<void> {
   if (response.status === 204) return;
   if (!response.ok) {
     const text = await response.text().catch(() => "");
     const body = parseJSON(text);
     const error = typeof body === "object" && body !== null && "error" in body ? body.error : undefined;
-    if (typeof error === "object" && error !== null && "code" in error) throw RivuletError.fromJSON(error, response.status);
-    throw new RivuletError("BAD_RESPONSE", `HTTP ${response.status}: ${text.slice(0, 200) || response.statusText}`, {
-      status: response.status,
-    });
+    const rivuletError =
+      typeof error === "object" && error !== null && "code" in error
+        ? RivuletError.fromJSON(error, response.status)
+        : new RivuletError("BAD_RESPONSE", `HTTP ${response.status}: ${text.slice(0, 200) || response.statusText}`, {
+            status: response.status,
+          });
+    throw response.status >= 500 ? new Retryable(rivuletError) : rivuletError;
   }
   const type = response.headers.get("content-type") ?? "";
   if (type.split(";")[0]?.trim().toLowerCase() !== "text/event-stream") {

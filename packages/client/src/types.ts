@@ -8,6 +8,29 @@ import type {
   InferInput,
 } from "@rivulet/shared";
 
+/** Where a subscription's connection stands, for a UI to show. */
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+
+/** How a subscription reconnects after the network fails it. */
+export interface ReconnectOptions {
+  /**
+   * The first backoff step, in ms, unless the server sent a `retry:` hint, which takes its place.
+   * @default 1000
+   */
+  initialDelayMs?: number;
+  /**
+   * The largest backoff step, in ms.
+   * @default 30000
+   */
+  maxDelayMs?: number;
+  /**
+   * Failed attempts in a row before giving up with `NETWORK_ERROR`. A connection that
+   * receives data resets the count.
+   * @default Infinity
+   */
+  maxAttempts?: number;
+}
+
 export interface ClientOptions {
   /** Where the server serves the contract, prefix included: `http://localhost:8080/sse`. */
   baseUrl: string | URL;
@@ -34,6 +57,22 @@ export interface ClientOptions {
    * @default "GET"
    */
   method?: "GET" | "POST";
+  /**
+   * Reconnect after network errors, 5xx responses, a dead connection, or a
+   * response that ends before the server's end event; `false` throws instead.
+   * @default { initialDelayMs: 1000, maxDelayMs: 30000, maxAttempts: Infinity }
+   */
+  reconnect?: ReconnectOptions | false;
+  /**
+   * No bytes (events or keep-alive comments) for this long means the
+   * connection is dead: it is dropped and, with `reconnect`, made again.
+   * The default is 2.5 × the server's default keep-alive of 15 s; set it
+   * above your server's `keepAliveMs`, or `false` when the server sends none.
+   * @default 37500
+   */
+  idleTimeoutMs?: number | false;
+  /** Told of every state change of every subscription of this client. */
+  onStateChange?: (state: ConnectionState) => void;
 }
 
 export interface CallOptions {
@@ -41,6 +80,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Resume after this event ID (sent as `Last-Event-ID`). */
   lastEventId?: string;
+  /** Told of this subscription's state changes: `connecting`, `open`, `reconnecting`, `closed`. */
+  onStateChange?: (state: ConnectionState) => void;
 }
 
 /**

@@ -50,7 +50,8 @@ export function createFetchHandler<TContext>(
       // The client may have left while `context` ran; "abort" does not fire again for it.
       if (request.signal.aborted) controller.abort();
       const { route } = streamRequest;
-      const body = createBody((sink) =>
+      const resumed = streamRequest.lastEventId !== undefined;
+      const { body, head } = createBody((sink) =>
         runStream({
           path: route.path,
           stream: route.stream,
@@ -62,10 +63,13 @@ export function createFetchHandler<TContext>(
           } as never),
           sink,
           controller,
+          resumed,
           options: options as ResolvedOptions<never, unknown>,
         }).finally(() => request.signal.removeEventListener("abort", onRequestAbort)),
       () => controller.abort(),
       );
+      // A resume waits for its first bytes, so that a stream with nothing left can still answer 204.
+      if (resumed && (await head) === "empty") return new Response(null, { status: 204 });
       return new Response(body, { status: 200, headers: SSE_HEADERS });
     } catch (thrown) {
       const error = RivuletError.from(thrown);
@@ -77,26 +81,38 @@ export function createFetchHandler<TContext>(
   };
 }
 
-/** A byte stream whose `pull` is the backpressure signal for the sink. */
-function createBody(run: (sink: Sink) => Promise<void>, cancel: () => void): ReadableStream<Uint8Array> {
+/**
+ * A byte stream whose `pull` is the backpressure signal for the sink, and
+ * `head`: whether the stream has bytes ("stream") or ended with none ("empty").
+ */
+function createBody(
+  run: (sink: Sink) => Promise<void>,
+  cancel: () => void,
+): { body: ReadableStream<Uint8Array>; head: Promise<"stream" | "empty"> } {
   const encoder = new TextEncoder();
   let pulled: (() => void) | undefined;
   let closed = false;
-  return new ReadableStream<Uint8Array>(
+  let settleHead: (kind: "stream" | "empty") => void = () => {};
+  const head = new Promise<"stream" | "empty">((resolve) => (settleHead = resolve));
+  const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        const close = (kind: "stream" | "empty"): void => {
+          settleHead(kind);
+          if (closed) return;
+          closed = true;
+          controller.close();
+        };
         const sink: Sink = {
           write(chunk) {
+            settleHead("stream");
             if (closed) return true;
             controller.enqueue(encoder.encode(chunk));
             return (controller.desiredSize ?? 0) > 0;
           },
           drained: () => new Promise<void>((resolve) => (pulled = resolve)),
-          end() {
-            if (closed) return;
-            closed = true;
-            controller.close();
-          },
+          end: () => close("stream"),
+          noContent: () => close("empty"),
         };
         void run(sink);
       },
@@ -112,6 +128,7 @@ function createBody(run: (sink: Sink) => Promise<void>, cancel: () => void): Rea
     },
     { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
   );
+  return { body, head };
 }
 
 async function readBody(request: Request, limit: number): Promise<string> {

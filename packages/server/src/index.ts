@@ -1,4 +1,6 @@
 export { implement } from "./implement.js";
+export { resumeAfter, compareEventIds } from "./resume.js";
+export type { ResumeOptions } from "./resume.js";
 export type { Router } from "./implement.js";
 export type { NodeHandler } from "./node.js";
 export type { FetchHandler } from "./fetch.js";

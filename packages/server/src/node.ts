@@ -48,9 +48,10 @@ export function createNodeHandler<TContext>(
       const controller = new AbortController();
       // "close" fires when the client leaves, and also after we end the response; the abort is then a no-op.
       res.once("close", () => controller.abort());
-      res.writeHead(200, SSE_HEADERS);
-      res.flushHeaders();
       req.socket.setNoDelay(true);
+      const resumed = request.lastEventId !== undefined;
+      // A resume waits for its first bytes, so that a stream with nothing left can still answer 204.
+      if (!resumed) openStream(res);
       await runStream({
         path: request.route.path,
         stream: request.route.stream,
@@ -62,6 +63,7 @@ export function createNodeHandler<TContext>(
         } as never),
         sink: nodeSink(res),
         controller,
+        resumed,
         options: options as ResolvedOptions<never, unknown>,
       });
     } catch (thrown) {
@@ -74,9 +76,17 @@ export function createNodeHandler<TContext>(
   }
 }
 
+function openStream(res: ServerResponse): void {
+  res.writeHead(200, SSE_HEADERS);
+  res.flushHeaders();
+}
+
 function nodeSink(res: ServerResponse): Sink {
   return {
-    write: (chunk) => res.write(chunk),
+    write: (chunk) => {
+      if (!res.headersSent) openStream(res);
+      return res.write(chunk);
+    },
     drained: () =>
       new Promise<void>((resolve) => {
         const done = (): void => {
@@ -88,7 +98,13 @@ function nodeSink(res: ServerResponse): Sink {
         res.on("close", done);
       }),
     end: () => {
-      if (!res.writableEnded) res.end();
+      if (res.destroyed || res.writableEnded) return;
+      if (!res.headersSent) openStream(res);
+      res.end();
+    },
+    noContent: () => {
+      res.writeHead(204);
+      res.end();
     },
   };
 }

@@ -6,6 +6,7 @@ export interface ResolvedOptions<TRequest, TContext> {
   prefix: string;
   context: ((request: TRequest) => TContext | Promise<TContext>) | undefined;
   keepAliveMs: number | false;
+  maxDurationMs: number | false;
   validate: boolean;
   codec: DataCodec;
   maxBodyBytes: number;
@@ -19,7 +20,12 @@ export function resolveOptions<TRequest, TContext>(
   if (keepAliveMs !== false && !(keepAliveMs > 0)) {
     throw new TypeError(`keepAliveMs must be a positive number of ms or false, got ${String(keepAliveMs)}`);
   }
+  const maxDurationMs = options.maxDurationMs ?? false;
+  if (maxDurationMs !== false && !(maxDurationMs > 0)) {
+    throw new TypeError(`maxDurationMs must be a positive number of ms or false, got ${String(maxDurationMs)}`);
+  }
   return {
+    maxDurationMs,
     prefix: normalizePrefix(options.prefix ?? ""),
     context: options.context,
     keepAliveMs,

@@ -24,11 +24,16 @@ export interface RunStreamArgs {
   sink: Sink;
   /** Aborted when the client goes away; also what the handler sees. */
   controller: AbortController;
+  /** The client resumes (it sent a last event ID): a stream with nothing more to send answers 204. */
+  resumed: boolean;
   options: ResolvedOptions<never, unknown>;
 }
 
 const ABORTED = Symbol("aborted");
 const END = encodeEvent({ event: END_EVENT, data: "" });
+/** The reconnection hint written when `maxDurationMs` rotates a connection. */
+export const ROTATE_RETRY_MS = 500;
+const ROTATE = `retry: ${ROTATE_RETRY_MS}\n\n`;
 
 /**
  * Pulls events from a handler, validates and encodes each, and writes it,
@@ -39,8 +44,13 @@ const END = encodeEvent({ event: END_EVENT, data: "" });
  * generator is stuck on a promise that never settles, frees its timer and the
  * response, and asks the generator to `return()`, which runs its `finally`
  * blocks as soon as it reaches its next `yield`.
+ *
+ * With `maxDurationMs`, the connection ends after that long (less up to 10 %,
+ * so connections opened together do not all rotate together) with a `retry:`
+ * hint and no end event, so clients resume on a fresh connection.
  */
-export async function runStream({ path, stream, events, sink, controller, options }: RunStreamArgs): Promise<void> {
+export async function runStream(args: RunStreamArgs): Promise<void> {
+  const { path, stream, events, sink, controller, options } = args;
   const { signal } = controller;
   const iterator = events[Symbol.asyncIterator]();
   // One slot instead of Promise.race: racing a long-lived promise on every event leaks a reaction per event.
@@ -50,14 +60,28 @@ export async function runStream({ path, stream, events, sink, controller, option
 
   let idle = true;
   let blocked = false;
+  let wrote = false;
   const keepAlive =
     options.keepAliveMs === false
       ? undefined
       : setInterval(() => {
           // A blocked stream has bytes in flight already; pings would only pile up behind them.
-          if (idle && !blocked) sink.write(KEEP_ALIVE);
+          if (idle && !blocked) {
+            wrote = true;
+            sink.write(KEEP_ALIVE);
+          }
           idle = true;
         }, options.keepAliveMs);
+  const rotation =
+    options.maxDurationMs === false
+      ? undefined
+      : setTimeout(
+          () => {
+            sink.write(ROTATE);
+            controller.abort();
+          },
+          options.maxDurationMs * (1 - 0.1 * Math.random()),
+        );
 
   const until = <T>(promise: Promise<T>): Promise<T | typeof ABORTED> =>
     signal.aborted
@@ -80,10 +104,12 @@ export async function runStream({ path, stream, events, sink, controller, option
       if (result === ABORTED) break;
       if (result.done) {
         generatorDone = true;
-        sink.write(END);
+        if (args.resumed && !wrote) sink.noContent();
+        else sink.write(END);
         break;
       }
       idle = false;
+      wrote = true;
       if (!sink.write(encode(result.value as Yielded, stream, options))) {
         blocked = true;
         if ((await until(sink.drained())) === ABORTED) break;
@@ -99,6 +125,7 @@ export async function runStream({ path, stream, events, sink, controller, option
   } finally {
     wake = undefined;
     if (keepAlive) clearInterval(keepAlive);
+    if (rotation) clearTimeout(rotation);
     signal.removeEventListener("abort", onAbort);
     sink.end();
     // The stream is over for whatever reason: whatever still listens to `signal` can stop.

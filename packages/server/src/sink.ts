@@ -9,4 +9,6 @@ export interface Sink {
   drained(): Promise<void>;
   /** Ends the response. Safe to call twice. */
   end(): void;
+  /** Answers `204 No Content` instead: only called before anything was written. */
+  noContent(): void;
 }

@@ -60,6 +60,14 @@ export interface ServeOptions<TRequest, TContext> {
    */
   keepAliveMs?: number | false;
   /**
+   * End each connection after this long, in ms (less up to 10 % of jitter),
+   * with a `retry:` hint and no end event: clients reconnect and resume with
+   * their last event ID, so load balancers and proxies can rotate connections.
+   * Meant for resumable streams (events with ids). `false` keeps connections open.
+   * @default false
+   */
+  maxDurationMs?: number | false;
+  /**
    * Validate every yielded event against its schema before it is written.
    * Turn off only when the handlers' data is trusted and speed matters.
    * @default true
