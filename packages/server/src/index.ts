@@ -1,6 +1,11 @@
 export { implement } from "./implement.js";
 export { resumeAfter, compareEventIds } from "./resume.js";
 export type { ResumeOptions } from "./resume.js";
+export { memoryBroker } from "./broker/memory.js";
+export type { MemoryBrokerOptions } from "./broker/memory.js";
+export { createChannel } from "./broker/channel.js";
+export type { Channel, ChannelDelivery, ChannelMessage } from "./broker/channel.js";
+export type { Broker, BrokerMessage, JoinOptions, PublishMessage, SubscribeOptions } from "./broker/types.js";
 export type { Router } from "./implement.js";
 export type { NodeHandler } from "./node.js";
 export type { FetchHandler } from "./fetch.js";

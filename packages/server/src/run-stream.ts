@@ -120,7 +120,9 @@ export async function runStream(args: RunStreamArgs): Promise<void> {
     if (!signal.aborted) {
       const error = RivuletError.from(thrown);
       options.onError(error, { path, phase: error.code === "INVALID_EVENT" ? "event" : "stream" });
-      sink.write(encodeEvent({ event: ERROR_EVENT, data: JSON.stringify(error.toJSON()) }));
+      // A slow consumer is cut loose like a rotation: no end event, so its client resumes from history.
+      if (error.code === "SLOW_CONSUMER") sink.write(ROTATE);
+      else sink.write(encodeEvent({ event: ERROR_EVENT, data: JSON.stringify(error.toJSON()) }));
     }
   } finally {
     wake = undefined;

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   /** A method other than GET or POST. */
   METHOD_NOT_SUPPORTED: 405,
+  /** A resume from an event ID the broker's history no longer reaches: events were missed. */
+  HISTORY_GAP: 410,
   /** A POST body over the server's `maxBodyBytes`. */
   PAYLOAD_TOO_LARGE: 413,
   /** A contract that cannot be served: reserved or malformed names. */
@@ -28,6 +30,11 @@ export const ERROR_CODES = {
   INVALID_EVENT: 500,
   /** Anything else that went wrong on the server; the details stay there. */
   INTERNAL_SERVER_ERROR: 500,
+  /**
+   * A subscriber fell too far behind its topic. Thrown inside a handler, it ends
+   * the connection without the end event, so the client resumes from history.
+   */
+  SLOW_CONSUMER: 503,
   /** Client: the response was not `text/event-stream`, or not a 200. */
   BAD_RESPONSE: 502,
   /** Client: the connection failed or broke. */

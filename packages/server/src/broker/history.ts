@@ -1,0 +1,31 @@
+import { RivuletError } from "@rivulet/shared";
+
+/** What a broker may do with a resuming subscriber's last event ID. */
+export type ResumePlan<T> = { replay: T[] } | { gap: true };
+
+/**
+ * Decides a resume: the client has everything up to `lastEventId`, so replay
+ * what follows it. The ID must be one the history still holds, or the very
+ * last one it dropped; any other ID means messages were dropped (or never
+ * known here) that the client has not seen, and a silent gap is worse than an
+ * error.
+ */
+export function planResume<T extends { id: string }>(
+  entries: readonly T[],
+  lastEventId: string,
+  lastDroppedId: string | undefined,
+): ResumePlan<T> {
+  if (lastEventId === lastDroppedId) return { replay: [...entries] };
+  // From the end: a resuming client is usually only a few messages behind.
+  for (let i = entries.length - 1; i >= 0; i--) {
+    if ((entries[i] as T).id === lastEventId) return { replay: entries.slice(i + 1) };
+  }
+  return { gap: true };
+}
+
+export function historyGap(topic: string, lastEventId: string): RivuletError {
+  return new RivuletError(
+    "HISTORY_GAP",
+    `Cannot resume "${topic}" after "${lastEventId}": the history no longer reaches that far, so events were missed.`,
+  );
+}

@@ -1,0 +1,184 @@
+import { RivuletError } from "@rivulet/shared";
+import { compareEventIds } from "../resume.js";
+import { historyGap, planResume } from "./history.js";
+import { SubscriberQueue } from "./queue.js";
+import type { Broker, BrokerMessage, PublishMessage, SubscribeOptions } from "./types.js";
+
+export interface MemoryBrokerOptions {
+  /**
+   * Messages kept per topic for resume.
+   * @default 1000
+   */
+  historySize?: number;
+  /**
+   * Drop history older than this, in ms; `false` keeps it until `historySize` pushes it out.
+   * @default false
+   */
+  historyTtlMs?: number | false;
+  /**
+   * Messages a subscriber may fall behind before it is ended with `SLOW_CONSUMER`
+   * (its client then resumes from history).
+   * @default 1000
+   */
+  queueSize?: number;
+}
+
+interface Entry extends BrokerMessage {
+  at: number;
+}
+
+interface Topic {
+  entries: Entry[];
+  /** Entries before this index are dropped; the array is compacted now and then. */
+  start: number;
+  lastDroppedId: string | undefined;
+  lastId: string | undefined;
+  seq: number;
+  subscribers: Set<SubscriberQueue<BrokerMessage>>;
+  members: number;
+}
+
+/**
+ * The embedded broker: zero setup, one process. IDs are `<start ms>-<n>`,
+ * monotonic per topic and, thanks to the start time, larger than any ID an
+ * earlier run of the process handed out, so a client resuming across a
+ * restart gets `HISTORY_GAP` instead of a silent gap.
+ *
+ * @example
+ * const broker = memoryBroker();
+ * await broker.publish("room:1", { event: "message", data: { text: "hi" } });
+ */
+export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
+  const historySize = positive("historySize", options.historySize ?? 1000, true);
+  const historyTtlMs = options.historyTtlMs ?? false;
+  if (historyTtlMs !== false) positive("historyTtlMs", historyTtlMs, false);
+  const queueSize = positive("queueSize", options.queueSize ?? 1000, false);
+  const epoch = Date.now();
+  const topics = new Map<string, Topic>();
+  let closed = false;
+
+  const topicOf = (name: string): Topic => {
+    let topic = topics.get(name);
+    if (!topic) {
+      topic = { entries: [], start: 0, lastDroppedId: undefined, lastId: undefined, seq: 0, subscribers: new Set(), members: 0 };
+      topics.set(name, topic);
+    }
+    return topic;
+  };
+
+  const drop = (topic: Topic, count: number): void => {
+    if (count <= 0) return;
+    topic.start += count;
+    topic.lastDroppedId = (topic.entries[topic.start - 1] as Entry).id;
+    if (topic.start > 1024 && topic.start * 2 > topic.entries.length) {
+      topic.entries = topic.entries.slice(topic.start);
+      topic.start = 0;
+    }
+  };
+
+  const trim = (topic: Topic, now: number): void => {
+    drop(topic, topic.entries.length - topic.start - historySize);
+    if (historyTtlMs === false) return;
+    let expired = 0;
+    while (topic.start + expired < topic.entries.length && (topic.entries[topic.start + expired] as Entry).at <= now - historyTtlMs) {
+      expired++;
+    }
+    drop(topic, expired);
+  };
+
+  const forgetIfUnused = (name: string, topic: Topic): void => {
+    if (topic.subscribers.size === 0 && topic.members === 0 && topic.start === topic.entries.length) topics.delete(name);
+  };
+
+  return {
+    async publish(name, message: PublishMessage) {
+      if (closed) throw new RivuletError("INTERNAL_SERVER_ERROR", "The broker is closed.");
+      const topic = topicOf(name);
+      const id = message.id ?? `${epoch}-${topic.seq + 1}`;
+      if (message.id !== undefined) checkId(message.id, topic.lastId);
+      topic.seq++;
+      topic.lastId = id;
+      const now = Date.now();
+      const entry: Entry = { event: message.event, data: message.data, id, at: now };
+      if (historySize > 0) topic.entries.push(entry);
+      trim(topic, now);
+      const delivered: BrokerMessage = { event: entry.event, data: entry.data, id };
+      for (const subscriber of topic.subscribers) subscriber.push(delivered);
+      forgetIfUnused(name, topic);
+      return id;
+    },
+
+    subscribe(name, { lastEventId, signal }: SubscribeOptions = {}) {
+      return {
+        [Symbol.asyncIterator]: () => {
+          const topic = topicOf(name);
+          const queue = new SubscriberQueue<BrokerMessage>(queueSize, () => {
+            topic.subscribers.delete(queue);
+            signal?.removeEventListener("abort", end);
+            forgetIfUnused(name, topic);
+          });
+          const end = (): void => queue.end();
+          if (closed || signal?.aborted) {
+            queue.end();
+            return queue;
+          }
+          if (lastEventId !== undefined) {
+            trim(topic, Date.now());
+            const plan = planResume(topic.entries.slice(topic.start), lastEventId, topic.lastDroppedId);
+            if ("gap" in plan) {
+              queue.fail(historyGap(name, lastEventId));
+              return queue;
+            }
+            queue.replay(plan.replay.map(({ event, data, id }) => ({ event, data, id })));
+          }
+          topic.subscribers.add(queue);
+          signal?.addEventListener("abort", end, { once: true });
+          return queue;
+        },
+      };
+    },
+
+    async join(name, { signal } = {}) {
+      const topic = topicOf(name);
+      topic.members++;
+      let left = false;
+      const leave = async (): Promise<void> => {
+        if (left) return;
+        left = true;
+        signal?.removeEventListener("abort", onAbort);
+        topic.members--;
+        forgetIfUnused(name, topic);
+      };
+      const onAbort = (): void => void leave();
+      if (signal?.aborted) await leave();
+      else signal?.addEventListener("abort", onAbort, { once: true });
+      return leave;
+    },
+
+    async count(name) {
+      return topics.get(name)?.members ?? 0;
+    },
+
+    async close() {
+      closed = true;
+      for (const topic of topics.values()) for (const subscriber of [...topic.subscribers]) subscriber.end();
+      topics.clear();
+    },
+  };
+}
+
+function checkId(id: string, lastId: string | undefined): void {
+  if (id === "" || /[\r\n\0]/.test(id)) {
+    throw new RivuletError("INVALID_FIELD", `A message ID must be non-empty, without CR, LF or NUL: ${JSON.stringify(id)}`);
+  }
+  if (lastId !== undefined && compareEventIds(id, lastId) <= 0) {
+    throw new RivuletError("INVALID_FIELD", `Message IDs must grow: "${id}" does not come after "${lastId}".`);
+  }
+}
+
+function positive(name: string, value: number, zeroAllowed: boolean): number {
+  if (!Number.isFinite(value) || value < 0 || (!zeroAllowed && value === 0)) {
+    throw new TypeError(`memoryBroker(): ${name} must be a ${zeroAllowed ? "non-negative" : "positive"} number, got ${value}`);
+  }
+  return value;
+}
