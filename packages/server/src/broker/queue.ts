@@ -37,7 +37,15 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
 
   /** Queues history to replay; it is already in memory, so it does not count against the limit. */
   replay(items: readonly T[]): void {
-    for (const item of items) this.#items.push(item);
+    if (this.#done || this.#failure !== undefined) return;
+    let from = 0;
+    if (this.#waiting && items.length > 0) {
+      const waiting = this.#waiting;
+      this.#waiting = undefined;
+      waiting.resolve({ value: items[0] as T, done: false });
+      from = 1;
+    }
+    for (let i = from; i < items.length; i++) this.#items.push(items[i] as T);
   }
 
   /** Ends the subscriber with an error, after nothing more: what is queued is dropped. */

@@ -1,0 +1,251 @@
+import { randomUUID } from "node:crypto";
+import { RivuletError } from "@rivulet/shared";
+import { Redis } from "ioredis";
+import { historyGap, planResume } from "../broker/history.js";
+import { SubscriberQueue } from "../broker/queue.js";
+import type { Broker, BrokerMessage, SubscribeOptions } from "../broker/types.js";
+import { compareEventIds } from "../resume.js";
+import { decodeEntry, encodeFields, type StreamEntry } from "./entries.js";
+import { TopicReader } from "./topic-reader.js";
+
+export interface RedisBrokerOptions {
+  /**
+   * Where Redis is, when no `client` is given.
+   * @default "redis://127.0.0.1:6379"
+   */
+  url?: string;
+  /**
+   * An ioredis client to use (and not to close). Blocking readers use
+   * `client.duplicate()`, one per topic with subscribers in this process.
+   */
+  client?: Redis;
+  /**
+   * Prefix of every key the broker writes: `<prefix>stream:<topic>`, `<prefix>presence:<topic>`.
+   * @default "rivulet:"
+   */
+  keyPrefix?: string;
+  /**
+   * Entries kept per topic for resume (`XADD … MAXLEN ~`, so Redis may keep a few more).
+   * @default 1000
+   */
+  historySize?: number;
+  /**
+   * Messages a subscriber may fall behind before it is ended with `SLOW_CONSUMER`.
+   * @default 1000
+   */
+  queueSize?: number;
+  /**
+   * How long one `XREAD BLOCK` waits before it is issued again, in ms.
+   * @default 5000
+   */
+  blockMs?: number;
+  /**
+   * A member that is not refreshed for this long (its process died) stops counting, in ms.
+   * @default 30000
+   */
+  presenceTtlMs?: number;
+  /**
+   * Told of Redis errors the broker recovers from (a restart, a lost connection).
+   * @default logs with console.warn
+   */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * A broker on Redis Streams, for several server processes behind a load
+ * balancer: `XADD … MAXLEN ~` to publish, one `XREAD BLOCK` per process and
+ * topic to deliver. Message IDs are the stream entry IDs, so a client may
+ * resume on any process. Presence counts live in a sorted set per topic,
+ * refreshed by each process, so members of a process that dies expire.
+ *
+ * @example
+ * import { redisBroker } from "@rivulet/server/redis";
+ * const broker = redisBroker({ url: process.env.REDIS_URL });
+ */
+export function redisBroker(options: RedisBrokerOptions = {}): Broker {
+  const client = options.client ?? new Redis(options.url ?? "redis://127.0.0.1:6379");
+  const ownsClient = options.client === undefined;
+  const prefix = options.keyPrefix ?? "rivulet:";
+  const historySize = options.historySize ?? 1000;
+  const queueSize = options.queueSize ?? 1000;
+  const blockMs = options.blockMs ?? 5000;
+  const presenceTtlMs = options.presenceTtlMs ?? 30_000;
+  const onError = options.onError ?? ((error: unknown) => console.warn("[rivulet] redis broker:", error));
+  const instance = randomUUID();
+  const readers = new Map<string, TopicReader>();
+  const members = new Map<string, Set<string>>();
+  const queues = new Set<SubscriberQueue<BrokerMessage>>();
+  let memberCount = 0;
+  let closed = false;
+
+  const streamKey = (topic: string): string => `${prefix}stream:${topic}`;
+  const presenceKey = (topic: string): string => `${prefix}presence:${topic}`;
+
+  const readerOf = (topic: string): TopicReader => {
+    let reader = readers.get(topic);
+    if (!reader) {
+      reader = new TopicReader(client, streamKey(topic), blockMs, onError);
+      readers.set(topic, reader);
+    }
+    return reader;
+  };
+
+  const release = (topic: string, reader: TopicReader): void => {
+    if (reader.listeners.size > 0 || readers.get(topic) !== reader) return;
+    readers.delete(topic);
+    reader.stop();
+  };
+
+  /** What follows `lastEventId` in the stream, or a gap when the stream no longer reaches it. */
+  const replayAfter = async (topic: string, lastEventId: string): Promise<BrokerMessage[] | undefined> => {
+    let entries: StreamEntry[];
+    try {
+      entries = (await client.xrange(streamKey(topic), lastEventId, "+")) as StreamEntry[];
+    } catch (error) {
+      // Not a stream ID at all: it was never ours to resume from.
+      if (error instanceof Error && /Invalid stream ID/i.test(error.message)) return undefined;
+      throw error;
+    }
+    const lastDeleted = entries[0]?.[0] === lastEventId ? undefined : await lastDeletedId(client, streamKey(topic));
+    const plan = planResume(entries.map(decodeEntry), lastEventId, lastDeleted);
+    return "gap" in plan ? undefined : plan.replay;
+  };
+
+  // Refreshes this process's members, so that they count; those of a dead process expire.
+  const heartbeat = setInterval(() => {
+    const expires = Date.now() + presenceTtlMs;
+    const pipeline = client.pipeline();
+    for (const [topic, ids] of members) {
+      if (ids.size > 0) pipeline.zadd(presenceKey(topic), ...[...ids].flatMap((id) => [expires, id]));
+    }
+    pipeline.exec().catch(onError);
+  }, presenceTtlMs / 3);
+  heartbeat.unref();
+
+  return {
+    async publish(topic, message) {
+      if (closed) throw new RivuletError("INTERNAL_SERVER_ERROR", "The broker is closed.");
+      try {
+        const id = await client.xadd(
+          streamKey(topic),
+          "MAXLEN",
+          "~",
+          historySize,
+          message.id ?? "*",
+          ...encodeFields(message.event, message.data),
+        );
+        return id as string;
+      } catch (error) {
+        if (message.id !== undefined && error instanceof Error && /ID/.test(error.message)) {
+          throw new RivuletError(
+            "INVALID_FIELD",
+            `Redis refused the message ID "${message.id}": IDs are stream entry IDs (<ms>-<seq>) and must grow.`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    },
+
+    subscribe(topic, { lastEventId, signal }: SubscribeOptions = {}) {
+      return {
+        [Symbol.asyncIterator]: () => {
+          const reader = readerOf(topic);
+          let buffer: BrokerMessage[] | undefined = lastEventId === undefined ? undefined : [];
+          const listener = (message: BrokerMessage): void => {
+            if (buffer) buffer.push(message);
+            else queue.push(message);
+          };
+          const end = (): void => queue.end();
+          const queue = new SubscriberQueue<BrokerMessage>(queueSize, () => {
+            queues.delete(queue);
+            reader.listeners.delete(listener);
+            signal?.removeEventListener("abort", end);
+            release(topic, reader);
+          });
+          if (closed || signal?.aborted) {
+            queue.end();
+            return queue;
+          }
+          queues.add(queue);
+          reader.listeners.add(listener);
+          signal?.addEventListener("abort", end, { once: true });
+          if (lastEventId !== undefined) {
+            // Listen first, then read the history: whatever lands in between is in one or the other.
+            reader.ready
+              .then(() => replayAfter(topic, lastEventId))
+              .then(
+                (replay) => {
+                  if (replay === undefined) return queue.fail(historyGap(topic, lastEventId));
+                  queue.replay(replay);
+                  const last = replay.at(-1)?.id ?? lastEventId;
+                  const live = buffer ?? [];
+                  buffer = undefined;
+                  for (const message of live) if (compareEventIds(message.id, last) > 0) queue.push(message);
+                },
+                (error: unknown) => queue.fail(error),
+              );
+          }
+          return queue;
+        },
+      };
+    },
+
+    async join(topic, { signal } = {}) {
+      const id = `${instance}:${++memberCount}`;
+      let ids = members.get(topic);
+      if (!ids) members.set(topic, (ids = new Set()));
+      ids.add(id);
+      await client.zadd(presenceKey(topic), Date.now() + presenceTtlMs, id);
+      let left = false;
+      const leave = async (): Promise<void> => {
+        if (left) return;
+        left = true;
+        signal?.removeEventListener("abort", onAbort);
+        ids.delete(id);
+        if (ids.size === 0) members.delete(topic);
+        await client.zrem(presenceKey(topic), id);
+      };
+      const onAbort = (): void => void leave().catch(onError);
+      if (signal?.aborted) await leave();
+      else signal?.addEventListener("abort", onAbort, { once: true });
+      return leave;
+    },
+
+    async count(topic) {
+      const [, [, count] = []] = (await client
+        .multi()
+        .zremrangebyscore(presenceKey(topic), "-inf", `(${Date.now()}`)
+        .zcard(presenceKey(topic))
+        .exec()) as [unknown, [unknown, number]];
+      return count ?? 0;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      for (const queue of [...queues]) queue.end();
+      for (const reader of readers.values()) reader.stop();
+      readers.clear();
+      const pipeline = client.pipeline();
+      for (const [topic, ids] of members) pipeline.zrem(presenceKey(topic), ...ids);
+      members.clear();
+      await pipeline.exec().catch(onError);
+      if (ownsClient) await client.quit();
+    },
+  };
+}
+
+/** The largest ID Redis trimmed or deleted from a stream (Redis ≥ 7), or none. */
+async function lastDeletedId(client: Redis, key: string): Promise<string | undefined> {
+  try {
+    const info = (await client.xinfo("STREAM", key)) as unknown[];
+    const at = info.indexOf("max-deleted-entry-id");
+    const id = at === -1 ? undefined : info[at + 1];
+    return typeof id === "string" && id !== "0-0" ? id : undefined;
+  } catch {
+    // No such stream: nothing was ever kept, so there is nothing to resume from.
+    return undefined;
+  }
+}

@@ -1,0 +1,38 @@
+import { superjsonCodec } from "@rivulet/shared";
+import type { BrokerMessage } from "../broker/types.js";
+
+/** A Redis stream entry as ioredis returns it: `[id, [field, value, …]]`. */
+export type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * Fields of an entry: `event`, `data` (JSON) and, when the data holds Dates,
+ * Maps and the like, `meta`: the same superjson split as on the wire, so a
+ * message published by one process reaches the others exactly.
+ */
+export function encodeFields(event: string, data: unknown): string[] {
+  const encoded = superjsonCodec.encode(data);
+  const fields = ["event", event, "data", encoded.data];
+  if (encoded.meta !== undefined) fields.push("meta", encoded.meta);
+  return fields;
+}
+
+export function decodeEntry([id, fields]: StreamEntry): BrokerMessage {
+  let event = "";
+  let data = "null";
+  let meta: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1] as string;
+    switch (fields[i]) {
+      case "event":
+        event = value;
+        break;
+      case "data":
+        data = value;
+        break;
+      case "meta":
+        meta = value;
+        break;
+    }
+  }
+  return { event, data: superjsonCodec.decode(data, meta), id };
+}

@@ -1,0 +1,2 @@
+export { redisBroker } from "./broker.js";
+export type { RedisBrokerOptions } from "./broker.js";

@@ -1,0 +1,82 @@
+import type { Redis } from "ioredis";
+import type { BrokerMessage } from "../broker/types.js";
+import { decodeEntry, type StreamEntry } from "./entries.js";
+
+/** Someone the reader delivers to: a subscriber's queue, or a resuming one's buffer. */
+export type Listener = (message: BrokerMessage) => void;
+
+/**
+ * The one blocking `XREAD` of a process for a topic: it reads the Redis
+ * stream on its own connection and fans each entry out in-process, so a
+ * thousand subscribers of a topic cost one Redis connection, not a thousand.
+ */
+export class TopicReader {
+  readonly listeners = new Set<Listener>();
+  #connection: Redis;
+  #stopped = false;
+  /** Resolves once the reader knows where the stream ends, so nothing is delivered twice or skipped. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    client: Redis,
+    private readonly key: string,
+    private readonly blockMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.#connection = client.duplicate();
+    this.ready = this.#start();
+    // `ready` only orders a resuming subscriber after the reader's start; the loop reports its own errors.
+    this.ready.catch(() => undefined);
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.listeners.clear();
+    // A blocked XREAD would hold quit() for up to blockMs; disconnect ends it now.
+    this.#connection.disconnect();
+  }
+
+  async #start(): Promise<void> {
+    const lastId = await this.#retrying(async () => {
+      const newest = (await this.#connection.xrevrange(this.key, "+", "-", "COUNT", 1)) as StreamEntry[];
+      return newest[0]?.[0] ?? "0-0";
+    });
+    this.#loop(lastId).catch(() => undefined);
+  }
+
+  async #loop(from: string): Promise<void> {
+    let lastId = from;
+    while (!this.#stopped) {
+      const reply = await this.#retrying(
+        () =>
+          this.#connection.xread("BLOCK", this.blockMs, "STREAMS", this.key, lastId) as Promise<
+            Array<[string, StreamEntry[]]> | null
+          >,
+      );
+      if (this.#stopped || !reply) continue;
+      for (const [, entries] of reply) {
+        for (const entry of entries) {
+          lastId = entry[0];
+          const message = decodeEntry(entry);
+          for (const listener of this.listeners) listener(message);
+        }
+      }
+    }
+  }
+
+  /** Runs a command until it succeeds or the reader stops, backing off while Redis is away. */
+  async #retrying<T>(command: () => Promise<T>): Promise<T> {
+    let delayMs = 50;
+    for (;;) {
+      try {
+        return await command();
+      } catch (error) {
+        if (this.#stopped) throw error;
+        this.onError(error);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, 2_000);
+      }
+    }
+  }
+}
