@@ -4,7 +4,7 @@ import {
   type AnyStream,
   type ContractTree,
 } from "@rivulet/shared";
-import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
+import { MAX_TIMER_MS, RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
 import { createSubscription } from "./subscription.js";
 import type { CallOptions, Client, ClientOptions, ConnectionState } from "./types.js";
 
@@ -35,9 +35,14 @@ export function createClient<TContract extends ContractTree>(
     ["reconnect.initialDelayMs", reconnect && reconnect.initialDelayMs],
     ["reconnect.maxDelayMs", reconnect && reconnect.maxDelayMs],
     ["reconnect.maxAttempts", reconnect && reconnect.maxAttempts],
-    ["idleTimeoutMs", idleTimeoutMs],
   ] as const) {
     if (value !== false && !(value >= 0)) throw new TypeError(`createClient(): ${name} must be a number ≥ 0, got ${String(value)}`);
+  }
+  // 0 would drop every connection at once, and timers fire at once above MAX_TIMER_MS.
+  if (idleTimeoutMs !== false && !(idleTimeoutMs > 0 && idleTimeoutMs <= MAX_TIMER_MS)) {
+    throw new TypeError(
+      `createClient(): idleTimeoutMs must be a number of ms > 0 and ≤ ${MAX_TIMER_MS}, or false to turn the check off; got ${String(idleTimeoutMs)}`,
+    );
   }
 
   const caller = (path: string[], stream: AnyStream) => (input?: unknown, call: CallOptions = {}) => {

@@ -120,6 +120,8 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
           if (args.signal.aborted) return;
           throw broken("The connection broke.", cause);
         }
+        // The time the consumer spends on these events is not the server's silence.
+        clearTimeout(idleTimer);
         if (args.signal.aborted) return;
         if (chunk.done) {
           // A partial event is dropped; the last event ID stays that of the last complete one.

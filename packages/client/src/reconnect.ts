@@ -69,6 +69,9 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
   }
 }
 
+/** The longest delay `setTimeout` honours; above it, node and browsers fire after ~1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Resolves `true` after `ms`, or `false` as soon as `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
@@ -80,7 +83,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve(true);
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }

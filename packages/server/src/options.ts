@@ -13,16 +13,19 @@ export interface ResolvedOptions<TRequest, TContext> {
   onError: (error: RivuletError, info: ErrorInfo) => void;
 }
 
+/** The longest delay timers honour; above it (Infinity too), node fires them after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export function resolveOptions<TRequest, TContext>(
   options: ServeOptions<TRequest, TContext>,
 ): ResolvedOptions<TRequest, TContext> {
   const keepAliveMs = options.keepAliveMs ?? 15_000;
-  if (keepAliveMs !== false && !(keepAliveMs > 0)) {
-    throw new TypeError(`keepAliveMs must be a positive number of ms or false, got ${String(keepAliveMs)}`);
+  if (keepAliveMs !== false && !(keepAliveMs > 0 && keepAliveMs <= MAX_TIMER_MS)) {
+    throw new TypeError(`keepAliveMs must be a positive number of ms up to ${MAX_TIMER_MS}, or false, got ${String(keepAliveMs)}`);
   }
   const maxDurationMs = options.maxDurationMs ?? false;
-  if (maxDurationMs !== false && !(maxDurationMs > 0)) {
-    throw new TypeError(`maxDurationMs must be a positive number of ms or false, got ${String(maxDurationMs)}`);
+  if (maxDurationMs !== false && !(maxDurationMs > 0 && maxDurationMs <= MAX_TIMER_MS)) {
+    throw new TypeError(`maxDurationMs must be a positive number of ms up to ${MAX_TIMER_MS}, or false, got ${String(maxDurationMs)}`);
   }
   return {
     maxDurationMs,
