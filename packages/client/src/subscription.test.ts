@@ -178,3 +178,24 @@ describe("leaving a subscription closes its connection", () => {
     expect(server.requests).toHaveLength(0);
   });
 });
+
+describe("a long-lived caller signal", () => {
+  it("holds no listener once each subscription's iteration is over", async () => {
+    // Removing the per-iteration listener is what keeps finished subscriptions collectable.
+    const { EventEmitter } = await import("node:events");
+    const server = await pool.start((_req, res) => {
+      openStream(res);
+      sendEvent(res, "halt", { reason: "done" });
+      sendEnd(res);
+    });
+    const client = createClient(contract, { baseUrl: `${server.origin}/sse` });
+    const app = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      const sub = client.ticker({ symbol: "ACME" }, { signal: app.signal });
+      expect(await collect(sub)).toHaveLength(1);
+      for await (const _ of sub.events.halt) break;
+    }
+    // A listener left per subscription would keep every one of them alive as long as the app's signal.
+    expect(EventEmitter.getEventListeners(app.signal, "abort")).toHaveLength(0);
+  });
+});
