@@ -33,14 +33,14 @@ interface Topic {
   start: number;
   lastDroppedId: string | undefined;
   lastId: string | undefined;
-  seq: number;
   subscribers: Set<SubscriberQueue<BrokerMessage>>;
   members: number;
 }
 
 /**
  * The embedded broker: zero setup, one process. IDs are `<start ms>-<n>`,
- * monotonic per topic and, thanks to the start time, larger than any ID an
+ * monotonic per topic, never handed out twice (`n` counts across topics)
+ * and, thanks to the start time, larger than any ID an
  * earlier run of the process handed out, so a client resuming across a
  * restart gets `HISTORY_GAP` instead of a silent gap.
  *
@@ -55,12 +55,15 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
   const queueSize = positive("queueSize", options.queueSize ?? 1000, false);
   const epoch = Date.now();
   const topics = new Map<string, Topic>();
+  // One counter for all topics, not one per topic: a topic's state is dropped when it is
+  // unused, and a per-topic counter would then hand out the same IDs again.
+  let seq = 0;
   let closed = false;
 
   const topicOf = (name: string): Topic => {
     let topic = topics.get(name);
     if (!topic) {
-      topic = { entries: [], start: 0, lastDroppedId: undefined, lastId: undefined, seq: 0, subscribers: new Set(), members: 0 };
+      topic = { entries: [], start: 0, lastDroppedId: undefined, lastId: undefined, subscribers: new Set(), members: 0 };
       topics.set(name, topic);
     }
     return topic;
@@ -94,9 +97,8 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
     async publish(name, message: PublishMessage) {
       if (closed) throw new RivuletError("INTERNAL_SERVER_ERROR", "The broker is closed.");
       const topic = topicOf(name);
-      const id = message.id ?? `${epoch}-${topic.seq + 1}`;
       if (message.id !== undefined) checkId(message.id, topic.lastId);
-      topic.seq++;
+      const id = message.id ?? `${epoch}-${++seq}`;
       topic.lastId = id;
       const now = Date.now();
       const entry: Entry = { event: message.event, data: message.data, id, at: now };

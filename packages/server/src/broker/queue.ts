@@ -8,6 +8,8 @@ import { RivuletError } from "@rivulet/shared";
 export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
   #items: T[] = [];
   #head = 0;
+  /** Replayed items still queued; replay comes before any live item, so they are the first ones. */
+  #replayed = 0;
   #waiting: { resolve: (result: IteratorResult<T, undefined>) => void; reject: (error: unknown) => void } | undefined;
   #failure: unknown;
   #done = false;
@@ -26,7 +28,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
       waiting.resolve({ value: item, done: false });
       return;
     }
-    if (this.#items.length - this.#head >= this.limit) {
+    if (this.#items.length - this.#head - this.#replayed >= this.limit) {
       this.fail(
         new RivuletError("SLOW_CONSUMER", `The subscriber fell more than ${this.limit} messages behind its topic.`),
       );
@@ -46,6 +48,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
       from = 1;
     }
     for (let i = from; i < items.length; i++) this.#items.push(items[i] as T);
+    this.#replayed += items.length - from;
   }
 
   /** Ends the subscriber with an error, after nothing more: what is queued is dropped. */
@@ -54,6 +57,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     this.#failure = error;
     this.#items = [];
     this.#head = 0;
+    this.#replayed = 0;
     this.onEnd();
     if (this.#waiting) {
       const waiting = this.#waiting;
@@ -66,6 +70,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     if (this.#head < this.#items.length) {
       const value = this.#items[this.#head] as T;
       this.#head++;
+      if (this.#replayed > 0) this.#replayed--;
       if (this.#head === this.#items.length) {
         this.#items = [];
         this.#head = 0;
@@ -96,6 +101,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     this.#done = true;
     this.#items = [];
     this.#head = 0;
+    this.#replayed = 0;
     if (this.#failure === undefined) this.onEnd();
     const waiting = this.#waiting;
     this.#waiting = undefined;

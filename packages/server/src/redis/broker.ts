@@ -5,7 +5,7 @@ import { historyGap, planResume } from "../broker/history.js";
 import { SubscriberQueue } from "../broker/queue.js";
 import type { Broker, BrokerMessage, SubscribeOptions } from "../broker/types.js";
 import { compareEventIds } from "../resume.js";
-import { decodeEntry, encodeFields, type StreamEntry } from "./entries.js";
+import { decodeEntry, encodeFields, fieldOf, type StreamEntry } from "./entries.js";
 import { TopicReader } from "./topic-reader.js";
 
 export interface RedisBrokerOptions {
@@ -25,7 +25,8 @@ export interface RedisBrokerOptions {
    */
   keyPrefix?: string;
   /**
-   * Entries kept per topic for resume (`XADD … MAXLEN ~`, so Redis may keep a few more).
+   * Entries kept per topic for resume (`XADD … MAXLEN ~`, so Redis trims in
+   * whole nodes and may keep up to ~100 more).
    * @default 1000
    */
   historySize?: number;
@@ -54,9 +55,10 @@ export interface RedisBrokerOptions {
 /**
  * A broker on Redis Streams, for several server processes behind a load
  * balancer: `XADD … MAXLEN ~` to publish, one `XREAD BLOCK` per process and
- * topic to deliver. Message IDs are the stream entry IDs, so a client may
- * resume on any process. Presence counts live in a sorted set per topic,
- * refreshed by each process, so members of a process that dies expire.
+ * topic to deliver. Message IDs are the
+ * stream entry IDs, so a client may resume on any process. Presence
+ * counts live in a sorted set per topic, refreshed by each process, so
+ * members of a process that dies expire.
  *
  * @example
  * import { redisBroker } from "@rivulet/server/redis";
@@ -71,6 +73,9 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
   const blockMs = options.blockMs ?? 5000;
   const presenceTtlMs = options.presenceTtlMs ?? 30_000;
   const onError = options.onError ?? ((error: unknown) => console.warn("[rivulet] redis broker:", error));
+  // Without a listener ioredis logs every failed reconnection as an "Unhandled error event";
+  // a client passed in is its owner's to listen to.
+  if (ownsClient) client.on("error", onError);
   const instance = randomUUID();
   const readers = new Map<string, TopicReader>();
   const members = new Map<string, Set<string>>();
@@ -106,8 +111,10 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
       if (error instanceof Error && /Invalid stream ID/i.test(error.message)) return undefined;
       throw error;
     }
-    const lastDeleted = entries[0]?.[0] === lastEventId ? undefined : await lastDeletedId(client, streamKey(topic));
-    const plan = planResume(entries.map(decodeEntry), lastEventId, lastDeleted);
+    // Not kept any more, but exactly the entry before the oldest kept one: nothing is missing.
+    const first = entries[0];
+    const droppedJustBefore = first && first[0] !== lastEventId ? fieldOf(first, "prev") : undefined;
+    const plan = planResume(entries.map(decodeEntry), lastEventId, droppedJustBefore);
     return "gap" in plan ? undefined : plan.replay;
   };
 
@@ -126,10 +133,10 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
     async publish(topic, message) {
       if (closed) throw new RivuletError("INTERNAL_SERVER_ERROR", "The broker is closed.");
       try {
-        const id = await client.xadd(
+        const id = await client.eval(
+          PUBLISH,
+          1,
           streamKey(topic),
-          "MAXLEN",
-          "~",
           historySize,
           message.id ?? "*",
           ...encodeFields(message.event, message.data),
@@ -237,15 +244,14 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
   };
 }
 
-/** The largest ID Redis trimmed or deleted from a stream (Redis ≥ 7), or none. */
-async function lastDeletedId(client: Redis, key: string): Promise<string | undefined> {
-  try {
-    const info = (await client.xinfo("STREAM", key)) as unknown[];
-    const at = info.indexOf("max-deleted-entry-id");
-    const id = at === -1 ? undefined : info[at + 1];
-    return typeof id === "string" && id !== "0-0" ? id : undefined;
-  } catch {
-    // No such stream: nothing was ever kept, so there is nothing to resume from.
-    return undefined;
-  }
-}
+/**
+ * `XADD … MAXLEN ~`, with the ID of the entry before it in a `prev` field.
+ * Approximate trimming records nothing of what it removed, so `prev` is what
+ * lets a resume tell "the client has everything before the oldest kept entry"
+ * (its last ID is that entry's `prev`: no gap) from a real gap.
+ */
+const PUBLISH = `
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local prev = newest[1] and newest[1][1] or ''
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[2], 'prev', prev, unpack(ARGV, 3))
+`;

@@ -36,3 +36,9 @@ export function decodeEntry([id, fields]: StreamEntry): BrokerMessage {
   }
   return { event, data: superjsonCodec.decode(data, meta), id };
 }
+
+/** One field of an entry, by name. */
+export function fieldOf([, fields]: StreamEntry, name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}

@@ -24,6 +24,8 @@ export class TopicReader {
     private readonly onError: (error: unknown) => void,
   ) {
     this.#connection = client.duplicate();
+    // Our own connection: its errors (Redis restarting, say) are the broker's `onError`'s, not ioredis's log.
+    this.#connection.on("error", onError);
     this.ready = this.#start();
     // `ready` only orders a resuming subscriber after the reader's start; the loop reports its own errors.
     this.ready.catch(() => undefined);

@@ -1,0 +1,266 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { RivuletError } from "@rivulet/shared";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import type { Broker, BrokerMessage, SubscribeOptions } from "../broker/types.js";
+import { compareEventIds } from "../resume.js";
+import { REDIS_URL, checkRedis, deleteKeys, uniquePrefix } from "../test-utils/redis.js";
+import { redisBroker, type RedisBrokerOptions } from "./broker.js";
+
+const reachable = await checkRedis("the redisBroker unit tests");
+const admin = reachable ? new Redis(REDIS_URL) : undefined;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+const prefixes: string[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  for (const prefix of prefixes.splice(0)) await deleteKeys(admin as Redis, prefix);
+});
+afterAll(async () => {
+  await admin?.quit();
+});
+
+/** A broker on its own key prefix (shared by the brokers of one test, like processes sharing a Redis). */
+function makeBroker(prefix: string, options: RedisBrokerOptions = {}): Broker {
+  const broker = redisBroker({ url: REDIS_URL, keyPrefix: prefix, blockMs: 1_000, onError: () => {}, ...options });
+  cleanups.push(() => broker.close());
+  return broker;
+}
+
+function newPrefix(name: string): string {
+  const prefix = uniquePrefix(name);
+  prefixes.push(prefix);
+  return prefix;
+}
+
+function open(broker: Broker, topic: string, options: SubscribeOptions = {}): AsyncIterator<BrokerMessage> {
+  return broker.subscribe(topic, options)[Symbol.asyncIterator]();
+}
+
+async function take(iterator: AsyncIterator<BrokerMessage>, count: number): Promise<BrokerMessage[]> {
+  const out: BrokerMessage[] = [];
+  for (let i = 0; i < count; i++) {
+    const result = await iterator.next();
+    if (result.done) throw new Error(`ended after ${i} of ${count} messages`);
+    out.push(result.value);
+  }
+  return out;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof RivuletError) return error.code;
+    throw error;
+  }
+  throw new Error("expected a rejection");
+}
+
+/**
+ * Makes sure `broker`'s reader of `topic` runs (it starts at the stream's
+ * end, so a subscriber that comes before it is ready may miss what is
+ * published meanwhile): holds one subscription open and publishes probes
+ * until one arrives. Later subscribers of `topic` on `broker` then get
+ * every message published after they subscribed.
+ */
+async function warm(broker: Broker, topic: string): Promise<void> {
+  const controller = new AbortController();
+  cleanups.push(() => controller.abort());
+  const iterator = open(broker, topic, { signal: controller.signal });
+  const pending = iterator.next();
+  let arrived = false;
+  void pending.then(() => (arrived = true));
+  for (let i = 0; !arrived; i++) {
+    if (i === 100) throw new Error(`the reader of ${topic} did not start`);
+    await broker.publish(topic, { event: "probe", data: i });
+    await sleep(20);
+  }
+}
+
+async function publishMany(broker: Broker, topic: string, count: number, from = 1): Promise<string[]> {
+  const ids: string[] = [];
+  for (let n = from; n < from + count; n++) ids.push(await broker.publish(topic, { event: "n", data: n }));
+  return ids;
+}
+
+/** Polls `check` every 20 ms until it holds; fails with `what` after `timeoutMs`. */
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+describe.skipIf(!reachable)("redisBroker", () => {
+  it("delivers what one process publishes to the subscribers of another, once, in order, with Dates and Maps intact", async () => {
+    const prefix = newPrefix("fanout");
+    const a = makeBroker(prefix);
+    const b = makeBroker(prefix);
+    await warm(a, "room");
+    await warm(b, "room");
+    const subs = [open(a, "room"), open(a, "room"), open(b, "room")];
+    const sent: BrokerMessage[] = [];
+    for (let n = 0; n < 20; n++) {
+      const data = { n, at: new Date(1_700_000_000_000 + n), tally: new Map([["n", BigInt(n)]]) };
+      sent.push({ event: "entry", data, id: await b.publish("room", { event: "entry", data }) });
+    }
+    for (const sub of subs) expect(await take(sub, 20)).toEqual(sent);
+  });
+
+  it("returns Redis stream IDs, and refuses custom IDs that do not grow with INVALID_FIELD", async () => {
+    const broker = makeBroker(newPrefix("ids"));
+    const auto = await publishMany(broker, "t", 3);
+    for (const id of auto) expect(id).toMatch(/^\d+-\d+$/);
+    expect(compareEventIds(auto[2] as string, auto[1] as string)).toBe(1);
+    const [ms] = (auto[2] as string).split("-");
+    const custom = `${Number(ms) + 10}-7`;
+    expect(await broker.publish("t", { event: "n", data: 4, id: custom })).toBe(custom);
+    expect(await codeOf(broker.publish("t", { event: "n", data: 5, id: custom }))).toBe("INVALID_FIELD");
+    expect(await codeOf(broker.publish("t", { event: "n", data: 5, id: auto[0] as string }))).toBe("INVALID_FIELD");
+    expect(await codeOf(broker.publish("t", { event: "n", data: 5, id: "not-an-id" }))).toBe("INVALID_FIELD");
+    const next = await broker.publish("t", { event: "n", data: 6 });
+    expect(compareEventIds(next, custom)).toBe(1);
+  });
+
+  it("resumes after an ID from history, then goes on live with no duplicate at the seam", async () => {
+    const prefix = newPrefix("resume");
+    const publisher = makeBroker(prefix);
+    const server = makeBroker(prefix);
+    const ids = await publishMany(publisher, "t", 10);
+    const resumed = open(server, "t", { lastEventId: ids[3] });
+    // Published while the resume reads its history: each lands in the history or the live feed, once.
+    const more = publishMany(publisher, "t", 10, 11);
+    expect((await take(resumed, 16)).map((m) => m.data)).toEqual(range(5, 16));
+    await more;
+    const fromNewest = open(server, "t", { lastEventId: (await publishMany(publisher, "t", 1, 21))[0] });
+    await publishMany(publisher, "t", 1, 22);
+    expect((await take(fromNewest, 1)).map((m) => m.data)).toEqual([22]);
+  });
+
+  it("is a HISTORY_GAP for an ID older than the history; a resume from exactly the last trimmed ID is not a gap", async () => {
+    const broker = makeBroker(newPrefix("gap"), { historySize: 10 });
+    const ids = await publishMany(broker, "t", 250);
+    const [first] = (await (admin as Redis).xrange(`${prefixes.at(-1) as string}stream:t`, "-", "+", "COUNT", 1))[0] ?? [];
+    const kept = ids.indexOf(first as string);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(240);
+    // Exactly the last trimmed one: the client has everything up to it, and the history has the rest.
+    const fromLastTrimmed = open(broker, "t", { lastEventId: ids[kept - 1] });
+    expect((await take(fromLastTrimmed, 250 - kept)).map((m) => m.data)).toEqual(range(kept + 1, 250 - kept));
+    expect(await codeOf(open(broker, "t", { lastEventId: ids[kept - 2] }).next())).toBe("HISTORY_GAP");
+    expect(await codeOf(open(broker, "t", { lastEventId: ids[0] }).next())).toBe("HISTORY_GAP");
+  });
+
+  it("is a HISTORY_GAP for an unknown or malformed ID, and on a topic with no history", async () => {
+    const broker = makeBroker(newPrefix("unknown"));
+    const ids = await publishMany(broker, "t", 3);
+    expect(await codeOf(open(broker, "t", { lastEventId: "not-an-id" }).next())).toBe("HISTORY_GAP");
+    expect(await codeOf(open(broker, "t", { lastEventId: "1-1" }).next())).toBe("HISTORY_GAP");
+    expect(await codeOf(open(broker, "empty", { lastEventId: ids[0] }).next())).toBe("HISTORY_GAP");
+    const error = await open(broker, "t", { lastEventId: "1-1" })
+      .next()
+      .catch((e: unknown) => e);
+    expect((error as RivuletError).status).toBe(410);
+  });
+
+  it("does not cut a resuming subscriber whose replay is longer than queueSize", async () => {
+    const broker = makeBroker(newPrefix("long-replay"), { queueSize: 5 });
+    const ids = await publishMany(broker, "t", 40);
+    const resumed = open(broker, "t", { lastEventId: ids[0] });
+    const first = await resumed.next();
+    await publishMany(broker, "t", 3, 41);
+    expect([first.value?.data, ...(await take(resumed, 41)).map((m) => m.data)]).toEqual(range(2, 42));
+  });
+
+  it("cuts a subscriber that falls more than queueSize behind with SLOW_CONSUMER; the others are unaffected", async () => {
+    const prefix = newPrefix("slow");
+    const server = makeBroker(prefix, { queueSize: 3 });
+    const publisher = makeBroker(prefix);
+    await warm(server, "t");
+    const slow = open(server, "t");
+    const fast = open(server, "t");
+    const seen: unknown[] = [];
+    for (let n = 1; n <= 15; n++) {
+      await publisher.publish("t", { event: "n", data: n });
+      seen.push((await fast.next()).value?.data);
+    }
+    expect(seen).toEqual(range(1, 15));
+    expect(await codeOf(slow.next())).toBe("SLOW_CONSUMER");
+  });
+
+  it("ends a subscription when its signal aborts or the broker closes", async () => {
+    const prefix = newPrefix("abort");
+    const broker = redisBroker({ url: REDIS_URL, keyPrefix: prefix, onError: () => {} });
+    const controller = new AbortController();
+    const sub = open(broker, "t", { signal: controller.signal });
+    const pending = sub.next();
+    controller.abort();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(await open(broker, "t", { signal: controller.signal }).next()).toEqual({ value: undefined, done: true });
+    const other = open(broker, "t");
+    const waiting = other.next();
+    await broker.close();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    expect(await codeOf(broker.publish("t", { event: "n", data: 1 }))).toBe("INTERNAL_SERVER_ERROR");
+    expect(await open(broker, "t").next()).toEqual({ value: undefined, done: true });
+  });
+
+  describe("presence", () => {
+    it("counts the members of every process, and leave() and an aborted signal remove them", async () => {
+      const prefix = newPrefix("presence");
+      const a = makeBroker(prefix);
+      const b = makeBroker(prefix);
+      const leaveA1 = await a.join("room");
+      await a.join("room");
+      const controller = new AbortController();
+      await b.join("room", { signal: controller.signal });
+      await b.join("other");
+      expect(await a.count("room")).toBe(3);
+      expect(await b.count("room")).toBe(3);
+      expect(await b.count("other")).toBe(1);
+      await leaveA1();
+      await leaveA1();
+      expect(await b.count("room")).toBe(2);
+      // The abort starts the leave; its ZREM lands a moment later.
+      controller.abort();
+      await eventually(async () => (await a.count("room")) === 1, "the aborted member to leave");
+      await b.join("room", { signal: controller.signal });
+      expect(await a.count("room")).toBe(1);
+      await b.close();
+      expect(await a.count("other")).toBe(0);
+    });
+
+    it("drops the member of a process that vanished once presenceTtlMs has passed", async () => {
+      const prefix = newPrefix("ghost");
+      const observer = makeBroker(prefix);
+      // A process that dies: its broker is never closed, its connection just goes away, its heartbeat stops.
+      const ghostClient = new Redis(REDIS_URL);
+      const ghost = redisBroker({ client: ghostClient, keyPrefix: prefix, presenceTtlMs: 300, onError: () => {} });
+      cleanups.push(async () => {
+        await ghost.close();
+        ghostClient.disconnect();
+      });
+      await ghost.join("room");
+      expect(await observer.count("room")).toBe(1);
+      ghostClient.disconnect();
+      const vanishedAt = Date.now();
+      await eventually(async () => (await observer.count("room")) === 0, "the vanished member to stop counting");
+      // Not before its TTL since its last refresh, which came at most TTL / 3 before it vanished.
+      expect(Date.now() - vanishedAt).toBeGreaterThanOrEqual(300 - 100 - 5);
+    });
+
+    it("keeps counting a live member past presenceTtlMs: its process refreshes it", async () => {
+      const prefix = newPrefix("alive");
+      const observer = makeBroker(prefix);
+      const alive = makeBroker(prefix, { presenceTtlMs: 600 });
+      await alive.join("room");
+      await sleep(900);
+      expect(await observer.count("room")).toBe(1);
+    });
+  });
+});

@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import net, { type AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+
+export const REDIS_URL = "redis://127.0.0.1:6379";
+export const REDIS_SERVER = "/usr/bin/redis-server";
+
+/** Whether a Redis answers `PING` at 127.0.0.1:port within `timeoutMs`. */
+export function redisReachable(port = 6379, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let reply = "";
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once("error", () => done(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (chunk: Buffer) => {
+      reply += chunk.toString("latin1");
+      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
+    });
+  });
+}
+
+/** Skips with a notice when something the tests need is missing; fails instead when env `CI` is set. */
+function missing(problem: string, what: string, remedy: string): false {
+  if (process.env["CI"]) throw new Error(`${problem}: ${what} cannot run, and CI is set, so this fails instead of skipping.`);
+  console.warn(`SKIPPED: ${problem}: ${what} skipped. ${remedy}`);
+  return false;
+}
+
+/** Whether the shared Redis (127.0.0.1:6379) is there; `what` names the tests that need it. */
+export async function checkRedis(what: string): Promise<boolean> {
+  if (await redisReachable()) return true;
+  return missing("Redis not reachable at 127.0.0.1:6379", what, "Start redis-server to run them.");
+}
+
+/** Whether a private redis-server can be started; `what` names the tests that need it. */
+export function checkRedisServer(what: string): boolean {
+  if (existsSync(REDIS_SERVER)) return true;
+  return missing(`${REDIS_SERVER} not found`, what, "Install redis-server to run them.");
+}
+
+/** A key prefix no other test (or run) uses. */
+export function uniquePrefix(name: string): string {
+  return `rivulet-test:${name}:${randomUUID().slice(0, 8)}:`;
+}
+
+/** Deletes every key under `prefix` in the Redis at `url`. */
+export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  /** SIGKILLs the server (no chance to save anything) and waits for its exit. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty, and waits until it answers. */
+  start(): Promise<void>;
+}
+
+/**
+ * A redis-server of the test's own on `port`, without persistence
+ * (`--save "" --appendonly no`): a restart loses everything.
+ */
+export async function startPrivateRedis(port: number): Promise<PrivateRedis> {
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const instance: PrivateRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async kill() {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+    async start() {
+      const proc = spawn(
+        REDIS_SERVER,
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+      child = proc;
+      exited = new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+        else proc.once("exit", () => resolve());
+      });
+      const deadline = Date.now() + 10_000;
+      while (!(await redisReachable(port, 200))) {
+        if (proc.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${proc.exitCode}`);
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
+        await sleep(20);
+      }
+    },
+  };
+  await instance.start();
+  return instance;
+}
