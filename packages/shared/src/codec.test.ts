@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { jsonCodec, superjsonCodec } from "./codec.js";
 import type { DataCodec } from "./codec.js";
@@ -155,5 +156,41 @@ describe("jsonCodec", () => {
 
   it("is named", () => {
     expect(jsonCodec.name).toBe("json");
+  });
+});
+
+describe("superjsonCodec's fast path for plain data with Dates", () => {
+  // Keys that need superjson's path escaping, and ones that look like indexes.
+  const key = fc.oneof(fc.string(), fc.constantFrom("a.b", "a\\b", "", "0", "1.5", "\\.", "__proto__x"));
+  // A fresh Date object at every place, as events have them (shared instances are superjson's referentialEqualities).
+  const date = fc.date({ noInvalidDate: true }).map((d) => new Date(d.getTime()));
+  const plainWithDates = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      fc.oneof(fc.string(), fc.boolean(), fc.integer(), fc.constant(null), date),
+      fc.array(tie("value"), { maxLength: 4 }),
+      fc.dictionary(key, tie("value"), { maxKeys: 4, noNullPrototype: true }),
+    ),
+  })).value;
+
+  it("writes what superjson writes, and reads back the same value", () => {
+    fc.assert(
+      fc.property(plainWithDates, (value) => {
+        const fast = superjsonCodec.encode(value);
+        const reference = superjson.serialize(value);
+        expect(JSON.parse(fast.data)).toStrictEqual(JSON.parse(JSON.stringify(reference.json)));
+        expect(fast.meta === undefined ? undefined : JSON.parse(fast.meta)).toStrictEqual(reference.meta);
+        expect(superjsonCodec.decode(fast.data, fast.meta)).toStrictEqual(value);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("gives a top-level Date superjson's bare meta, and a key named \"\" its path", () => {
+    expect(superjsonCodec.encode(new Date(0)).meta).toBe('{"values":["Date"],"v":1}');
+    expect(JSON.parse(superjsonCodec.encode({ "": new Date(0) }).meta ?? "")).toStrictEqual({
+      values: { "": ["Date"] },
+      v: 1,
+    });
   });
 });

@@ -27,8 +27,13 @@ export interface DataCodec {
 export const superjsonCodec: DataCodec = {
   name: "superjson",
   encode(value) {
-    // Most events are plain JSON: skip superjson's walk (and its refusal of keys like "constructor").
-    if (isPlainJSON(value, 0)) return { data: JSON.stringify(value) };
+    // Most events are plain JSON, perhaps with Dates: written without superjson's walk (and
+    // without its refusal of keys like "constructor"), with the meta it would write.
+    const dates = datePaths(value);
+    if (dates !== undefined) {
+      const data = JSON.stringify(value);
+      return dates.length === 0 ? { data } : { data, meta: datesMeta(dates) };
+    }
     const { json, meta } = superjson.serialize(value);
     const data = JSON.stringify(json);
     return meta === undefined ? { data } : { data, meta: JSON.stringify(meta) };
@@ -43,8 +48,28 @@ export const superjsonCodec: DataCodec = {
 /** Past this depth, leave the value to superjson, which also handles cycles. */
 const MAX_PLAIN_DEPTH = 64;
 
-/** Whether `JSON.stringify` alone carries the value exactly. */
-function isPlainJSON(value: unknown, depth: number): boolean {
+/** The value itself is a Date: superjson's meta is then `["Date"]`, not a map of paths. */
+const TOP_LEVEL = Symbol("top-level");
+
+/** The path being scanned; joined (superjson-style) only where a Date is found. */
+const path: Array<string | number> = [];
+
+/**
+ * Where the Dates are, in superjson's path syntax, when the value is made of
+ * plain objects, arrays, JSON primitives and valid Dates only — what
+ * `JSON.stringify` writes exactly as superjson would (a Date as its ISO
+ * string). `undefined` when it holds anything else.
+ */
+function datePaths(value: unknown): Array<string | typeof TOP_LEVEL> | undefined {
+  const dates: Array<string | typeof TOP_LEVEL> = [];
+  try {
+    return scan(value, 0, dates) ? dates : undefined;
+  } finally {
+    path.length = 0;
+  }
+}
+
+function scan(value: unknown, depth: number, dates: Array<string | typeof TOP_LEVEL>): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -56,13 +81,27 @@ function isPlainJSON(value: unknown, depth: number): boolean {
       if (value === null) return true;
       if (depth === MAX_PLAIN_DEPTH) return false;
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!isPlainJSON(value[i], depth + 1)) return false;
+        for (let i = 0; i < value.length; i++) {
+          path.push(i);
+          const plain = scan(value[i], depth + 1, dates);
+          path.pop();
+          if (!plain) return false;
+        }
         return true;
       }
       const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto === Date.prototype) {
+        // An invalid Date has no ISO string; superjson has its own answer for it.
+        if (Number.isNaN((value as Date).getTime())) return false;
+        dates.push(depth === 0 ? TOP_LEVEL : path.map(escapeSegment).join("."));
+        return true;
+      }
       if (proto !== Object.prototype && proto !== null) return false;
       for (const key in value) {
-        if (!isPlainJSON((value as Record<string, unknown>)[key], depth + 1)) return false;
+        path.push(key);
+        const plain = scan((value as Record<string, unknown>)[key], depth + 1, dates);
+        path.pop();
+        if (!plain) return false;
       }
       return true;
     }
@@ -70,6 +109,29 @@ function isPlainJSON(value: unknown, depth: number): boolean {
       // undefined, bigint, symbol, function
       return false;
   }
+}
+
+/** superjson escapes `\` and `.` inside path segments. */
+function escapeSegment(segment: string | number): string {
+  return typeof segment === "number" ? String(segment) : segment.replaceAll("\\", "\\\\").replaceAll(".", "\\.");
+}
+
+/** Events of one type put their Dates in the same places: their meta is written once. */
+const metaByPaths = new Map<string, string>();
+const MAX_REMEMBERED_METAS = 256;
+
+function datesMeta(dates: Array<string | typeof TOP_LEVEL>): string {
+  if (dates[0] === TOP_LEVEL) return '{"values":["Date"],"v":1}';
+  const key = dates.join("\u0000");
+  let meta = metaByPaths.get(key);
+  if (meta === undefined) {
+    const values: Record<string, [string]> = {};
+    for (const date of dates) values[date as string] = ["Date"];
+    meta = JSON.stringify({ values, v: 1 });
+    if (metaByPaths.size === MAX_REMEMBERED_METAS) metaByPaths.clear();
+    metaByPaths.set(key, meta);
+  }
+  return meta;
 }
 
 /** Plain JSON, for speed when events hold no Dates, Maps, Sets or BigInts. */
