@@ -82,9 +82,20 @@ function openStream(res: ServerResponse): void {
 }
 
 function nodeSink(res: ServerResponse): Sink {
+  // Events written in one tick go out in one syscall: corked on the first, uncorked on the next tick.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+  };
   return {
     write: (chunk) => {
       if (!res.headersSent) openStream(res);
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
       return res.write(chunk);
     },
     drained: () =>

@@ -7,6 +7,7 @@ import {
   toIssues,
   type AnyStream,
 } from "@rivulet/shared";
+import { isShared } from "./broker/shared-message.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Sink } from "./sink.js";
 
@@ -141,7 +142,19 @@ export async function runStream(args: RunStreamArgs): Promise<void> {
   }
 }
 
+/** Encoded broker messages, by message: valid for the stream and adapter options they were encoded for. */
+const encodedOnce = new WeakMap<object, { stream: AnyStream; options: object; chunk: string }>();
+
 function encode(value: Yielded, stream: AnyStream, options: ResolvedOptions<never, unknown>): string {
+  if (!isShared(value)) return encodeOne(value, stream, options);
+  const hit = encodedOnce.get(value);
+  if (hit && hit.stream === stream && hit.options === options) return hit.chunk;
+  const chunk = encodeOne(value, stream, options);
+  encodedOnce.set(value, { stream, options, chunk });
+  return chunk;
+}
+
+function encodeOne(value: Yielded, stream: AnyStream, options: ResolvedOptions<never, unknown>): string {
   const schema = Object.hasOwn(stream.events, value.event) ? stream.events[value.event] : undefined;
   if (!schema) {
     throw new RivuletError("INVALID_EVENT", `Stream yielded unknown event "${String(value.event)}".`);

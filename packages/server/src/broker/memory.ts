@@ -2,6 +2,7 @@ import { RivuletError } from "@rivulet/shared";
 import { compareEventIds } from "../resume.js";
 import { historyGap, planResume } from "./history.js";
 import { SubscriberQueue } from "./queue.js";
+import { markShared } from "./shared-message.js";
 import type { Broker, BrokerMessage, PublishMessage, SubscribeOptions } from "./types.js";
 
 export interface MemoryBrokerOptions {
@@ -23,8 +24,11 @@ export interface MemoryBrokerOptions {
   queueSize?: number;
 }
 
-interface Entry extends BrokerMessage {
+interface Entry {
+  id: string;
   at: number;
+  /** Handed as it is to every subscriber, live and replaying, so that it is encoded once. */
+  message: BrokerMessage;
 }
 
 interface Topic {
@@ -101,10 +105,9 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       const id = message.id ?? `${epoch}-${++seq}`;
       topic.lastId = id;
       const now = Date.now();
-      const entry: Entry = { event: message.event, data: message.data, id, at: now };
-      if (historySize > 0) topic.entries.push(entry);
+      const delivered = markShared<BrokerMessage>({ event: message.event, data: message.data, id });
+      if (historySize > 0) topic.entries.push({ id, at: now, message: delivered });
       trim(topic, now);
-      const delivered: BrokerMessage = { event: entry.event, data: entry.data, id };
       for (const subscriber of topic.subscribers) subscriber.push(delivered);
       forgetIfUnused(name, topic);
       return id;
@@ -131,7 +134,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
               queue.fail(historyGap(name, lastEventId));
               return queue;
             }
-            queue.replay(plan.replay.map(({ event, data, id }) => ({ event, data, id })));
+            queue.replay(plan.replay.map((entry) => entry.message));
           }
           topic.subscribers.add(queue);
           signal?.addEventListener("abort", end, { once: true });

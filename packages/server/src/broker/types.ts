@@ -1,4 +1,7 @@
-/** A message as a broker hands it to subscribers: always with its ID. */
+/**
+ * A message as a broker hands it to subscribers: always with its ID. The same
+ * object goes to every subscriber (so it is encoded once): treat it as read-only.
+ */
 export interface BrokerMessage<TEvent extends string = string, TData = unknown> {
   event: TEvent;
   data: TData;

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { markShared } from "../broker/shared-message.js";
 import type { BrokerMessage } from "../broker/types.js";
 import { decodeEntry, type StreamEntry } from "./entries.js";
 
@@ -60,7 +61,7 @@ export class TopicReader {
       for (const [, entries] of reply) {
         for (const entry of entries) {
           lastId = entry[0];
-          const message = decodeEntry(entry);
+          const message = markShared(decodeEntry(entry));
           for (const listener of this.listeners) listener(message);
         }
       }
