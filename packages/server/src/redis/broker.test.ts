@@ -264,3 +264,18 @@ describe.skipIf(!reachable)("redisBroker", () => {
     });
   });
 });
+
+describe("redisBroker without a Redis to talk to", () => {
+  it("closes at once instead of waiting in ioredis's offline queue", async () => {
+    const errors: unknown[] = [];
+    // Port 1 on loopback refuses connections.
+    const broker = redisBroker({ url: "redis://127.0.0.1:1", onError: (error) => errors.push(error) });
+    // A member whose ZADD waits for a connection that never comes; close() must not wait to remove it.
+    void broker.join("t").catch(() => undefined);
+    await sleep(50);
+    await expect(Promise.race([broker.close().then(() => "closed"), sleep(1_000).then(() => "hung")])).resolves.toBe(
+      "closed",
+    );
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});

@@ -235,11 +235,17 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
       for (const queue of [...queues]) queue.end();
       for (const reader of readers.values()) reader.stop();
       readers.clear();
-      const pipeline = client.pipeline();
-      for (const [topic, ids] of members) pipeline.zrem(presenceKey(topic), ...ids);
+      // Without a connection, commands would wait in ioredis's offline queue: members then expire by TTL.
+      const connected = client.status === "ready";
+      if (connected && members.size > 0) {
+        const pipeline = client.pipeline();
+        for (const [topic, ids] of members) pipeline.zrem(presenceKey(topic), ...ids);
+        await pipeline.exec().catch(onError);
+      }
       members.clear();
-      await pipeline.exec().catch(onError);
-      if (ownsClient) await client.quit();
+      if (!ownsClient) return;
+      if (connected) await client.quit();
+      else client.disconnect();
     },
   };
 }
