@@ -1,22 +1,7 @@
-import {
-  END_EVENT,
-  ERROR_EVENT,
-  KEEP_ALIVE,
-  RivuletError,
-  encodeEvent,
-  toIssues,
-  type AnyStream,
-} from "@rivulet/shared";
-import { isShared } from "./broker/shared-message.js";
+import { END_EVENT, ERROR_EVENT, KEEP_ALIVE, RivuletError, encodeEvent, type AnyStream } from "@rivulet/shared";
+import { encodeYielded, type Yielded } from "./encode-event.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Sink } from "./sink.js";
-
-interface Yielded {
-  event: string;
-  data: unknown;
-  id?: string;
-  retry?: number;
-}
 
 export interface RunStreamArgs {
   path: string;
@@ -30,7 +15,6 @@ export interface RunStreamArgs {
   options: ResolvedOptions<never, unknown>;
 }
 
-const ABORTED = Symbol("aborted");
 const END = encodeEvent({ event: END_EVENT, data: "" });
 /** The reconnection hint written when `maxDurationMs` rotates a connection. */
 export const ROTATE_RETRY_MS = 500;
@@ -41,10 +25,12 @@ const ROTATE = `retry: ${ROTATE_RETRY_MS}\n\n`;
  * waiting while the sink is over its high-water mark, so a slow client
  * pauses the generator instead of growing memory.
  *
- * The client leaving aborts `controller`: the loop wakes at once even if the
- * generator is stuck on a promise that never settles, frees its timer and the
- * response, and asks the generator to `return()`, which runs its `finally`
- * blocks as soon as it reaches its next `yield`.
+ * The client leaving aborts `controller`, and the abort itself frees
+ * everything of ours at once — timers, listener, response — even if the
+ * generator is stuck on a promise that never settles, and asks the generator
+ * to `return()`, which runs its `finally` blocks as soon as it reaches its
+ * next `yield`. (The loop does not race each `next()` against the abort: that
+ * would cost a promise per event, and there is nothing left for it to free.)
  *
  * With `maxDurationMs`, the connection ends after that long (less up to 10 %,
  * so connections opened together do not all rotate together) with a `retry:`
@@ -54,14 +40,11 @@ export async function runStream(args: RunStreamArgs): Promise<void> {
   const { path, stream, events, sink, controller, options } = args;
   const { signal } = controller;
   const iterator = events[Symbol.asyncIterator]();
-  // One slot instead of Promise.race: racing a long-lived promise on every event leaks a reaction per event.
-  let wake: ((value: typeof ABORTED) => void) | undefined;
-  const onAbort = (): void => wake?.(ABORTED);
-  signal.addEventListener("abort", onAbort, { once: true });
 
   let idle = true;
   let blocked = false;
   let wrote = false;
+  let generatorDone = false;
   const keepAlive =
     options.keepAliveMs === false
       ? undefined
@@ -84,25 +67,35 @@ export async function runStream(args: RunStreamArgs): Promise<void> {
           options.maxDurationMs * (1 - 0.1 * Math.random()),
         );
 
-  const until = <T>(promise: Promise<T>): Promise<T | typeof ABORTED> =>
-    signal.aborted
-      ? Promise.resolve(ABORTED)
-      : new Promise<T | typeof ABORTED>((resolve, reject) => {
-          wake = resolve;
-          promise.then(resolve, reject);
-        });
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    if (keepAlive) clearInterval(keepAlive);
+    if (rotation) clearTimeout(rotation);
+    signal.removeEventListener("abort", finish);
+    sink.end();
+    // The stream is over for whatever reason: whatever still listens to `signal` can stop.
+    if (!signal.aborted) controller.abort();
+    if (!generatorDone) {
+      // Not awaited: a generator stuck on a promise would hold us here forever.
+      iterator.return?.().catch((error: unknown) => {
+        options.onError(RivuletError.from(error), { path, phase: "stream" });
+      });
+    }
+  };
+  signal.addEventListener("abort", finish, { once: true });
 
-  let generatorDone = false;
   try {
-    for (;;) {
-      let result: IteratorResult<unknown> | typeof ABORTED;
+    while (!signal.aborted) {
+      let result: IteratorResult<unknown>;
       try {
-        result = await until(iterator.next());
+        result = await iterator.next();
       } catch (thrown) {
         generatorDone = true;
         throw thrown;
       }
-      if (result === ABORTED) break;
+      if (signal.aborted) break;
       if (result.done) {
         generatorDone = true;
         if (args.resumed && !wrote) sink.noContent();
@@ -111,9 +104,9 @@ export async function runStream(args: RunStreamArgs): Promise<void> {
       }
       idle = false;
       wrote = true;
-      if (!sink.write(encode(result.value as Yielded, stream, options))) {
+      if (!sink.write(encodeYielded(result.value as Yielded, stream, options))) {
         blocked = true;
-        if ((await until(sink.drained())) === ABORTED) break;
+        await sink.drained();
         blocked = false;
       }
     }
@@ -126,56 +119,6 @@ export async function runStream(args: RunStreamArgs): Promise<void> {
       else sink.write(encodeEvent({ event: ERROR_EVENT, data: JSON.stringify(error.toJSON()) }));
     }
   } finally {
-    wake = undefined;
-    if (keepAlive) clearInterval(keepAlive);
-    if (rotation) clearTimeout(rotation);
-    signal.removeEventListener("abort", onAbort);
-    sink.end();
-    // The stream is over for whatever reason: whatever still listens to `signal` can stop.
-    if (!signal.aborted) controller.abort();
-    if (!generatorDone) {
-      // Not awaited: a generator stuck on a promise would hold us here forever.
-      iterator.return?.().catch((error: unknown) => {
-        options.onError(RivuletError.from(error), { path, phase: "stream" });
-      });
-    }
+    finish();
   }
-}
-
-/** Encoded broker messages, by message: valid for the stream and adapter options they were encoded for. */
-const encodedOnce = new WeakMap<object, { stream: AnyStream; options: object; chunk: string }>();
-
-function encode(value: Yielded, stream: AnyStream, options: ResolvedOptions<never, unknown>): string {
-  if (!isShared(value)) return encodeOne(value, stream, options);
-  const hit = encodedOnce.get(value);
-  if (hit && hit.stream === stream && hit.options === options) return hit.chunk;
-  const chunk = encodeOne(value, stream, options);
-  encodedOnce.set(value, { stream, options, chunk });
-  return chunk;
-}
-
-function encodeOne(value: Yielded, stream: AnyStream, options: ResolvedOptions<never, unknown>): string {
-  const schema = Object.hasOwn(stream.events, value.event) ? stream.events[value.event] : undefined;
-  if (!schema) {
-    throw new RivuletError("INVALID_EVENT", `Stream yielded unknown event "${String(value.event)}".`);
-  }
-  let data = value.data;
-  if (options.validate) {
-    const result = schema.safeParse(data);
-    if (!result.success) {
-      throw new RivuletError("INVALID_EVENT", `Event "${value.event}" failed its schema and was not sent.`, {
-        cause: result.error,
-        issues: toIssues(result.error.issues),
-      });
-    }
-    data = result.data;
-  }
-  const encoded = options.codec.encode(data);
-  return encodeEvent({
-    event: value.event,
-    data: encoded.data,
-    ...(value.id !== undefined && { id: value.id }),
-    ...(value.retry !== undefined && { retry: value.retry }),
-    ...(encoded.meta !== undefined && { meta: encoded.meta }),
-  });
 }

@@ -3,17 +3,17 @@ import { RivuletError } from "./errors.js";
 /** One SSE message, before framing. */
 export interface EventMessage {
   /** The `event:` field; omitted means the client's default type, `message`. */
-  event?: string;
+  event?: string | undefined;
   /** Written as one `data:` line per line; CR, LF and CRLF all split lines. */
   data: string;
   /** The `id:` field: no CR, LF or NUL. `""` resets the client's last event ID. */
-  id?: string;
+  id?: string | undefined;
   /** Reconnection time hint in ms: a non-negative integer. */
-  retry?: number;
+  retry?: number | undefined;
   /** Comment lines written before the fields; clients ignore them. */
-  comment?: string;
+  comment?: string | undefined;
   /** Rivulet's `meta:` field: the codec's side channel (one line, no CR/LF). Other clients ignore it. */
-  meta?: string;
+  meta?: string | undefined;
 }
 
 const LINE_BREAK = /\r\n|\r|\n/;

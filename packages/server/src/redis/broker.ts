@@ -159,9 +159,11 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
         [Symbol.asyncIterator]: () => {
           const reader = readerOf(topic);
           let buffer: BrokerMessage[] | undefined = lastEventId === undefined ? undefined : [];
+          // After a replay, the shared reader may still be behind it: what the replay had is dropped.
+          let replayedUpTo: string | undefined;
           const listener = (message: BrokerMessage): void => {
             if (buffer) buffer.push(message);
-            else queue.push(message);
+            else if (replayedUpTo === undefined || compareEventIds(message.id, replayedUpTo) > 0) queue.push(message);
           };
           const end = (): void => queue.end();
           const queue = new SubscriberQueue<BrokerMessage>(queueSize, () => {
@@ -185,10 +187,10 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
                 (replay) => {
                   if (replay === undefined) return queue.fail(historyGap(topic, lastEventId));
                   queue.replay(replay);
-                  const last = replay.at(-1)?.id ?? lastEventId;
+                  replayedUpTo = replay.at(-1)?.id ?? lastEventId;
                   const live = buffer ?? [];
                   buffer = undefined;
-                  for (const message of live) if (compareEventIds(message.id, last) > 0) queue.push(message);
+                  for (const message of live) listener(message);
                 },
                 (error: unknown) => queue.fail(error),
               );
