@@ -1,0 +1,72 @@
+export const SCENARIOS = ["throughput", "fanout", "parser", "connect"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchConfig {
+  quick: boolean;
+  scenarios: ScenarioName[];
+  /** Render docs/benchmarks.md and the charts. */
+  docs: boolean;
+  throughput: { rounds: number; n: { small: number; large: number }; timeoutMs: number };
+  fanout: {
+    subscribers: number[];
+    rounds: number;
+    publishesPerRound: number;
+    intervalMs: number;
+    /** Connections being opened at once. */
+    concurrency: number;
+    /** Connections whose latency is recorded (spread evenly); the others are drained after each round. */
+    sampled: number;
+  };
+  parser: { megabytes: number; chunkBytes: number[]; rounds: number };
+  connect: { connections: number; warmup: number };
+}
+
+const FULL: Omit<BenchConfig, "quick" | "scenarios" | "docs"> = {
+  throughput: { rounds: 5, n: { small: 300_000, large: 30_000 }, timeoutMs: 120_000 },
+  fanout: { subscribers: [1_000, 10_000], rounds: 3, publishesPerRound: 30, intervalMs: 100, concurrency: 200, sampled: 500 },
+  parser: { megabytes: 50, chunkBytes: [16_384, 1_024], rounds: 5 },
+  connect: { connections: 200, warmup: 20 },
+};
+
+const QUICK: typeof FULL = {
+  throughput: { rounds: 2, n: { small: 20_000, large: 2_000 }, timeoutMs: 60_000 },
+  fanout: { subscribers: [200], rounds: 1, publishesPerRound: 10, intervalMs: 100, concurrency: 100, sampled: 100 },
+  parser: { megabytes: 5, chunkBytes: [16_384, 1_024], rounds: 2 },
+  connect: { connections: 20, warmup: 5 },
+};
+
+const USAGE = `Usage: npm run bench -w bench -- [--quick] [--only <scenario>[,<scenario>]] [--docs | --no-docs]
+
+  --quick        a smoke run: few rounds, small N (under a minute)
+  --only LIST    run only these scenarios: ${SCENARIOS.join(", ")}
+  --docs         write docs/benchmarks.md and its charts (default: only for a full run of every scenario)
+  --no-docs      never write them`;
+
+export function parseArgs(argv: readonly string[]): BenchConfig {
+  let quick = false;
+  let docs: boolean | undefined;
+  const only: ScenarioName[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--quick") quick = true;
+    else if (arg === "--docs") docs = true;
+    else if (arg === "--no-docs") docs = false;
+    else if (arg === "--only" || arg.startsWith("--only=")) {
+      const value = arg === "--only" ? argv[++i] : arg.slice("--only=".length);
+      for (const name of (value ?? "").split(",")) {
+        if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`Unknown scenario "${name}".\n\n${USAGE}`);
+        only.push(name as ScenarioName);
+      }
+    } else if (arg === "--help" || arg === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`Unknown argument "${arg}".\n\n${USAGE}`);
+  }
+  const scenarios = only.length > 0 ? SCENARIOS.filter((name) => only.includes(name)) : [...SCENARIOS];
+  return {
+    quick,
+    scenarios,
+    docs: docs ?? (!quick && scenarios.length === SCENARIOS.length),
+    ...(quick ? QUICK : FULL),
+  };
+}

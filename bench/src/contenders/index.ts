@@ -1,0 +1,31 @@
+import { betterSse } from "./better-sse.js";
+import { hono } from "./hono.js";
+import { raw } from "./raw.js";
+import { rivuletDefault, rivuletJson, rivuletJsonNoValidate, rivuletNoValidate } from "./rivulet.js";
+import { trpc } from "./trpc.js";
+import type { Contender, ContenderId } from "./types.js";
+
+/** Every server contender, in the order of the tables. */
+export const CONTENDERS: readonly Contender[] = [
+  raw,
+  rivuletJsonNoValidate,
+  rivuletNoValidate,
+  rivuletJson,
+  rivuletDefault,
+  trpc,
+  betterSse,
+  hono,
+];
+
+export function contenderById(id: string): Contender {
+  const found = CONTENDERS.find((contender) => contender.id === id);
+  if (!found) throw new Error(`Unknown contender "${id}"; one of: ${CONTENDERS.map((c) => c.id).join(", ")}`);
+  return found;
+}
+
+export type { Contender, ContenderId } from "./types.js";
+export { TOPIC_PATH, streamPath } from "./types.js";
+/** The contenders compared for connection cost: one configuration per framework. */
+export const CONNECT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "trpc", "better-sse", "hono"];
+/** The contenders with a fan-out topic. */
+export const FANOUT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "better-sse"];

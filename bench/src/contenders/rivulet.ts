@@ -1,0 +1,75 @@
+import http from "node:http";
+import { createChannel, implement, memoryBroker } from "@rivulet/server";
+import { jsonCodec, superjsonCodec } from "@rivulet/shared";
+import { contract } from "../contract.js";
+import { largeEvent, smallEvent, type Tick } from "../payload.js";
+import { listen } from "./node-io.js";
+import { KEEP_ALIVE_MS, type Contender, type ContenderId } from "./types.js";
+
+interface RivuletConfig {
+  id: ContenderId;
+  label: string;
+  validate: boolean;
+  codec: "superjson" | "json";
+}
+
+/**
+ * Rivulet's node handler, serving the bench contract: the stream is an async
+ * generator yielding one event per `next()`; the topic is `memoryBroker` +
+ * `createChannel`, which a handler `yield*`s.
+ */
+function rivulet({ id, label, validate, codec }: RivuletConfig): Contender {
+  return {
+    id,
+    label,
+    notes:
+      `\`implement(contract, …)\` + \`router.node({ validate: ${validate}, codec: ${codec}Codec })\`; ` +
+      "the handler is an `async function*` yielding `{ event, id, data }`; Rivulet validates, encodes and waits for `drain` itself.",
+    preamble: 0,
+    fanout: true,
+    async serve() {
+      const broker = memoryBroker();
+      const ticks = createChannel(broker, contract.topic);
+      const router = implement(contract, {
+        stream: async function* ({ input }) {
+          if (input.size === "small") {
+            for (let i = 0; i < input.n; i++) yield { event: "price", id: String(i), data: smallEvent(i) };
+          } else {
+            for (let i = 0; i < input.n; i++) yield { event: "book", id: String(i), data: largeEvent(i) };
+          }
+        },
+        topic: async function* ({ signal }) {
+          yield* ticks.subscribe("ticks", { signal });
+        },
+      });
+      const handler = router.node({
+        validate,
+        codec: codec === "json" ? jsonCodec : superjsonCodec,
+        keepAliveMs: KEEP_ALIVE_MS,
+      });
+      const port = await listen(http.createServer(handler));
+      return {
+        port,
+        publish: async (tick: Tick) => {
+          await ticks.publish("ticks", { event: "tick", data: tick });
+        },
+      };
+    },
+  };
+}
+
+/** The default configuration: every event validated, superjson (Dates restored on the typed client). */
+export const rivuletDefault = rivulet({ id: "rivulet", label: "Rivulet (validate on, superjson)", validate: true, codec: "superjson" });
+export const rivuletNoValidate = rivulet({
+  id: "rivulet-novalidate",
+  label: "Rivulet (validate off, superjson)",
+  validate: false,
+  codec: "superjson",
+});
+export const rivuletJson = rivulet({ id: "rivulet-json", label: "Rivulet (validate on, JSON)", validate: true, codec: "json" });
+export const rivuletJsonNoValidate = rivulet({
+  id: "rivulet-json-novalidate",
+  label: "Rivulet (validate off, JSON)",
+  validate: false,
+  codec: "json",
+});

@@ -1,0 +1,53 @@
+import type { EventSize, Tick } from "../payload.js";
+
+/** The names of every server contender; a server child is started with one of them. */
+export type ContenderId =
+  | "raw"
+  | "rivulet"
+  | "rivulet-novalidate"
+  | "rivulet-json"
+  | "rivulet-json-novalidate"
+  | "trpc"
+  | "better-sse"
+  | "hono";
+
+/** A running server, in its child process. */
+export interface ServerHandle {
+  port: number;
+  /** Sends one message to every subscriber of the fan-out topic; only for contenders that have a topic. */
+  publish?: (tick: Tick) => void | Promise<void>;
+}
+
+/** One server under test: how it is addressed, and how it starts. */
+export interface Contender {
+  id: ContenderId;
+  /** The name in tables and charts. */
+  label: string;
+  /** What its streaming loop does, for the report. */
+  notes: string;
+  /** Blocks (`\n\n`-terminated) it sends before its first event, such as tRPC's `connected`. */
+  preamble: number;
+  /** Whether it serves the fan-out topic at {@link TOPIC_PATH}. */
+  fanout: boolean;
+  /** Starts the server on 127.0.0.1, on a free port. Runs in the server child. */
+  serve(): Promise<ServerHandle>;
+}
+
+/** The fan-out stream, on every contender that has one. */
+export const TOPIC_PATH = "/topic";
+
+/** The throughput stream: `n` events of one size, then the end of the response. */
+export function streamPath(n: number, size: EventSize): string {
+  return `/stream?input=${encodeURIComponent(JSON.stringify({ n, size }))}`;
+}
+
+/** Reads `streamPath`'s input back, for the servers that parse it by hand. */
+export function readStreamInput(url: string): { n: number; size: EventSize } {
+  const query = new URL(url, "http://127.0.0.1").searchParams.get("input") ?? "{}";
+  const input = JSON.parse(query) as { n?: unknown; size?: unknown };
+  const n = typeof input.n === "number" && input.n > 0 ? input.n : 1;
+  return { n, size: input.size === "large" ? "large" : "small" };
+}
+
+/** The keep-alive interval of the contenders that have one, so that all of them ping alike. */
+export const KEEP_ALIVE_MS = 15_000;

@@ -1,0 +1,110 @@
+/**
+ * The benchmark suite: `npm run bench` (from the root) or
+ * `npm run bench -w bench -- [--quick] [--only throughput,parser]`.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { parseArgs, type BenchConfig, type ScenarioName } from "./config.js";
+import { describeMachine, installedVersions } from "./lib/machine.js";
+import { Progress } from "./lib/progress.js";
+import { renderMarkdown, FANOUT_SVG, THROUGHPUT_SVG } from "./report/markdown.js";
+import { fanoutChart, throughputChart } from "./report/svg.js";
+import { checkTargets, verdict } from "./report/targets.js";
+import type { BenchResults } from "./results.js";
+import { connectSteps, runConnect } from "./scenarios/connect.js";
+import type { ScenarioContext } from "./scenarios/context.js";
+import { fanoutSteps, runFanout } from "./scenarios/fanout.js";
+import { parserSteps, runParser } from "./scenarios/parser.js";
+import { runThroughput, throughputSteps } from "./scenarios/throughput.js";
+
+const PEERS = ["@trpc/server", "better-sse", "hono", "@hono/node-server", "eventsource-parser", "eventsource", "@microsoft/fetch-event-source", "zod", "superjson"];
+const RESULTS_DIR = new URL("../results/", import.meta.url);
+const DOCS_DIR = new URL("../../docs/", import.meta.url);
+
+const STEPS: Record<ScenarioName, (context: Pick<ScenarioContext, "config">) => number> = {
+  throughput: throughputSteps,
+  fanout: fanoutSteps,
+  parser: parserSteps,
+  connect: connectSteps,
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const config = parseArgs(args);
+  const startedAt = Date.now();
+  const machine = describeMachine();
+  const notes: string[] = [];
+  const progress = new Progress(config.scenarios.reduce((sum, name) => sum + STEPS[name]({ config }), 0));
+  const context: ScenarioContext = { config, progress, notes };
+  const results: BenchResults = {
+    meta: {
+      command: args.length === 0 ? "npm run bench" : `npm run bench -w bench -- ${args.join(" ")}`,
+      date: new Date(startedAt).toISOString(),
+      node: process.version,
+      ...machine,
+      quick: config.quick,
+      seconds: 0,
+      versions: installedVersions(PEERS),
+      notes,
+    },
+  };
+  progress.note(
+    `Rivulet bench: ${config.scenarios.join(", ")}${config.quick ? " (quick)" : ""} · Node ${process.version} · ${machine.cpu} · ${machine.cores} cores`,
+  );
+  for (const name of config.scenarios) {
+    const scenarioStart = Date.now();
+    await runScenario(name, context, results);
+    progress.note(`✓ ${name} (${((Date.now() - scenarioStart) / 1000).toFixed(0)} s)`);
+  }
+  progress.done();
+  results.meta.seconds = (Date.now() - startedAt) / 1000;
+  save(config, results);
+}
+
+async function runScenario(name: ScenarioName, context: ScenarioContext, results: BenchResults): Promise<void> {
+  switch (name) {
+    case "throughput":
+      results.throughput = await runThroughput(context);
+      return;
+    case "fanout":
+      results.fanout = await runFanout(context);
+      return;
+    case "parser":
+      results.parser = await runParser(context);
+      return;
+    case "connect":
+      results.connect = await runConnect(context);
+      return;
+  }
+}
+
+/** Writes the JSON, prints the report, and renders the docs when asked to. */
+function save(config: BenchConfig, results: BenchResults): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = new URL(config.quick ? "quick.json" : config.docs ? "latest.json" : "partial.json", RESULTS_DIR);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const markdown = renderMarkdown(results);
+  console.log(markdown);
+  console.log(`Results: ${file.pathname}`);
+  if (config.docs) {
+    mkdirSync(DOCS_DIR, { recursive: true });
+    writeFileSync(new URL("benchmarks.md", DOCS_DIR), markdown);
+    if (results.throughput) writeFileSync(new URL(THROUGHPUT_SVG, DOCS_DIR), throughputChart(results.throughput));
+    if (results.fanout) writeFileSync(new URL(FANOUT_SVG, DOCS_DIR), fanoutChart(results.fanout));
+    console.log(`Docs: ${new URL("benchmarks.md", DOCS_DIR).pathname} (+ charts)`);
+  } else {
+    // Charts of a partial or quick run go next to its JSON, never into docs/.
+    if (results.throughput) writeFileSync(new URL(THROUGHPUT_SVG, RESULTS_DIR), throughputChart(results.throughput));
+    if (results.fanout) writeFileSync(new URL(FANOUT_SVG, RESULTS_DIR), fanoutChart(results.fanout));
+  }
+  const missed = checkTargets(results).filter((check) => check.met === false);
+  console.log(`Targets: ${missed.length === 0 ? "none missed" : missed.map((check) => `${check.target} ${check.measured} (${verdict(false)})`).join("; ")}`);
+  console.log(`Total: ${results.meta.seconds.toFixed(0)} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,130 @@
+import type { Summary } from "./lib/stats.js";
+import type { EventSize } from "./payload.js";
+
+/** Everything one run measured; saved as `results/latest.json` and rendered into the docs. */
+export interface BenchResults {
+  meta: RunMeta;
+  throughput?: ThroughputResults;
+  fanout?: FanoutResults;
+  parser?: ParserResults;
+  connect?: ConnectResults;
+}
+
+export interface RunMeta {
+  command: string;
+  /** ISO date of the start of the run. */
+  date: string;
+  node: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  quick: boolean;
+  /** Wall time of the whole run, seconds. */
+  seconds: number;
+  /** Installed versions of the peers. */
+  versions: Record<string, string>;
+  /** Anything that did not run as planned. */
+  notes: string[];
+}
+
+export interface ThroughputRow {
+  id: string;
+  label: string;
+  size: EventSize;
+  n: number;
+  /** Events per second, per round. */
+  eventsPerSec: Summary;
+  /** MB (10^6 bytes) per second of body, per round. */
+  mbPerSec: Summary;
+  /** Average bytes on the wire per event. */
+  bytesPerEvent: number;
+  /** Server CPU time per event, µs (median of rounds). */
+  serverCpuUsPerEvent: number;
+}
+
+export interface ThroughputResults {
+  rounds: number;
+  n: Record<EventSize, number>;
+  /** Bytes of each event's JSON. */
+  jsonBytes: Record<EventSize, number>;
+  rows: ThroughputRow[];
+  /** Rivulet's typed client as the reader (validate on, superjson); not part of the server ratios. */
+  typedClient: TypedClientRow[];
+  /** What each contender's streaming loop does. */
+  notes: Record<string, string>;
+}
+
+export interface TypedClientRow {
+  size: EventSize;
+  n: number;
+  eventsPerSec: Summary;
+  /** Every event's Date came back as a Date with the exact time the server put in. */
+  datesExact: boolean;
+}
+
+export interface FanoutRow {
+  id: string;
+  label: string;
+  subscribers: number;
+  /** Connections that opened. */
+  open: number;
+  /** Time to open them all, ms. */
+  connectMs: number;
+  /** Per round, ms. */
+  p50: Summary;
+  p99: Summary;
+  max: Summary;
+  /** Events received / expected, over all rounds. */
+  delivered: number;
+  expected: number;
+  /** Server RSS growth per idle connection, bytes. */
+  rssPerConnection: number;
+  heapPerConnection: number;
+  /** Server RSS with the connections open, bytes. */
+  rssIdle: number;
+  /** Connections whose latency was recorded, and how many latencies that made over all rounds. */
+  sampledConnections: number;
+  latencySamples: number;
+  /** Server CPU while publishing, % of one core (per round). */
+  cpuPercent: Summary;
+}
+
+export interface FanoutResults {
+  rounds: number;
+  /** Connections sampled for latency (at most). */
+  sampled: number;
+  publishesPerRound: number;
+  intervalMs: number;
+  rows: FanoutRow[];
+}
+
+export interface ParserRow {
+  parser: "rivulet" | "eventsource-parser";
+  label: string;
+  chunkBytes: number;
+  mbPerSec: Summary;
+  events: number;
+}
+
+export interface ParserResults {
+  megabytes: number;
+  events: number;
+  rounds: number;
+  rows: ParserRow[];
+}
+
+export interface ConnectRow {
+  kind: "server" | "client";
+  id: string;
+  label: string;
+  /** Connect → first event, ms, over all connections. */
+  ms: Summary;
+  p90: number;
+}
+
+export interface ConnectResults {
+  connections: number;
+  rows: ConnectRow[];
+  notes: string[];
+}

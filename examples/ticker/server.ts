@@ -1,0 +1,142 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { implement, memoryBroker } from "@rivulet/server";
+import { closeOnSignals, exitOnError, isMain, printBanner } from "./cli.js";
+import { contract } from "./contract.js";
+import { createPriceFeed, PRICES_TOPIC, type PriceFeed } from "./feed.js";
+import { serveStatic } from "./static-files.js";
+
+/** Where the streams are served: `ticker` is at `/sse/ticker`. */
+export const SSE_PREFIX = "/sse";
+
+export interface TickerServerOptions {
+  /**
+   * Port to listen on; `0` picks a free one.
+   * @default 3000
+   */
+  port?: number;
+  /**
+   * Time between two ticks of the simulated market, in ms.
+   * @default 250
+   */
+  intervalMs?: number;
+  /**
+   * Keep-alive comment interval on idle streams, in ms; `false` turns it off.
+   * @default 15000
+   */
+  keepAliveMs?: number | false;
+}
+
+/** A listening ticker server. */
+export interface TickerServer {
+  server: Server;
+  port: number;
+  /** The page: `http://localhost:3000/`. */
+  url: string;
+  /** The client's base URL: `http://localhost:3000/sse`. */
+  sseUrl: string;
+  /** The simulated market. */
+  feed: PriceFeed;
+  /** Stops the market, ends open streams and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * The stream handler: the recent prices the client asked for (or missed),
+ * then the live ones, from one topic that every subscriber shares and
+ * filters by symbol. A client that leaves ends the subscription through
+ * `signal`.
+ */
+export function createTickerRouter(feed: PriceFeed) {
+  return implement(contract, {
+    ticker: async function* ({ input, lastEventId, signal }) {
+      const symbols = new Set<string>(input.symbols);
+      const { events, lastId } = feed.catchup({ symbols, after: lastEventId, limit: input.history ?? 0 });
+      yield* events;
+      for await (const price of feed.channel.subscribe(PRICES_TOPIC, { lastEventId: lastId, signal })) {
+        if (symbols.has(price.data.symbol)) yield price;
+      }
+    },
+  });
+}
+
+/**
+ * Starts the ticker: the market, the stream under `/sse` and the page (`public/`) at `/`.
+ *
+ * @example
+ * const ticker = await createTickerServer({ port: 0, intervalMs: 20 });
+ * console.log(ticker.url); // http://localhost:40123/
+ * await ticker.close();
+ */
+export async function createTickerServer(options: TickerServerOptions = {}): Promise<TickerServer> {
+  const broker = memoryBroker();
+  const feed = createPriceFeed({ broker, intervalMs: options.intervalMs ?? 250 });
+  const sse = createTickerRouter(feed).node({ prefix: SSE_PREFIX, keepAliveMs: options.keepAliveMs ?? 15_000 });
+  const server = createServer((req, res) => sse(req, res, () => void serveStatic(req, res)));
+  const close = async (): Promise<void> => {
+    feed.stop();
+    await closeServer(server);
+    await broker.close();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? DEFAULT_PORT, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://localhost:${port}`;
+  return { server, port, url: `${origin}/`, sseUrl: `${origin}${SSE_PREFIX}`, feed, close };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!server.listening) return resolve();
+    server.close((error) => (error ? reject(error) : resolve()));
+    // Event streams never end by themselves, so close() would wait for them forever.
+    server.closeAllConnections();
+  });
+}
+
+/** The port when `PORT` is not set. */
+export const DEFAULT_PORT = 3000;
+
+/**
+ * Starts the ticker on `PORT` (3000) with a tick every `TICK_MS` (250). A
+ * port that is taken is an error when `PORT` chose it; the default 3000 being
+ * taken falls back to a free port, printed in the banner.
+ */
+export async function listenFromEnv(): Promise<TickerServer> {
+  const fromEnv = process.env["PORT"]?.trim() || undefined;
+  const port = fromEnv === undefined ? DEFAULT_PORT : Number(fromEnv);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`PORT must be a port number (0-65535), got "${fromEnv}".`);
+  }
+  const tickFromEnv = process.env["TICK_MS"]?.trim() || undefined;
+  const intervalMs = tickFromEnv === undefined ? 250 : Number(tickFromEnv);
+  if (!Number.isInteger(intervalMs) || intervalMs < 1 || intervalMs > 60_000) {
+    throw new Error(`TICK_MS must be a number of ms between 1 and 60000, got "${tickFromEnv}".`);
+  }
+  try {
+    return await createTickerServer({ port, intervalMs });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    if (fromEnv !== undefined) {
+      throw new Error(`Port ${port} is already in use (PORT=${fromEnv}). Stop what is using it, or choose another port: PORT=3001 npm run start -w examples/ticker`);
+    }
+    console.warn(`Port ${DEFAULT_PORT} is already in use, so the ticker is served on a free port instead (set PORT to choose one).`);
+    return createTickerServer({ port: 0, intervalMs });
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const ticker = await listenFromEnv().catch(exitOnError);
+  printBanner(ticker);
+  closeOnSignals(ticker);
+}
