@@ -38,6 +38,7 @@ export interface EventStreamParser {
 
 const LF = 10;
 const CR = 13;
+const COLON = 58;
 const SPACE = 32;
 const BOM = 0xfeff;
 
@@ -89,41 +90,35 @@ export function createEventStreamParser(
     meta = undefined;
   }
 
-  function line(text: string): void {
-    if (text.length === 0) return dispatch();
-    const colon = text.indexOf(":");
-    if (colon === 0) {
-      if (onComment) onComment(text.slice(text.charCodeAt(1) === SPACE ? 2 : 1));
+  /** One line, `text[start, end)`, read in place: only the value is ever copied. */
+  function line(text: string, start: number, end: number): void {
+    if (start === end) return dispatch();
+    if (text.charCodeAt(start) === COLON) {
+      if (onComment) onComment(text.slice(text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end));
       return;
     }
-    let field: string;
-    let value: string;
-    if (colon === -1) {
-      field = text;
-      value = "";
-    } else {
-      field = text.slice(0, colon);
-      value = text.slice(text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1);
-    }
-    switch (field) {
-      case "data":
-        if (hasData) data += `\n${value}`;
-        else {
-          data = value;
-          hasData = true;
-        }
+    let colon = text.indexOf(":", start);
+    if (colon === -1 || colon > end) colon = end;
+    let from = colon + 1;
+    if (from < end && text.charCodeAt(from) === SPACE) from++;
+    const value = from >= end ? "" : text.slice(from, end);
+    // Field names are compared by length first, then in place: no string is made for them.
+    switch (colon - start) {
+      case 4:
+        if (text.startsWith("data", start)) {
+          if (hasData) data += `\n${value}`;
+          else {
+            data = value;
+            hasData = true;
+          }
+        } else if (text.startsWith("meta", start)) meta = value;
         return;
-      case "event":
-        eventType = value;
+      case 5:
+        if (text.startsWith("event", start)) eventType = value;
+        else if (text.startsWith("retry", start) && onRetry && isDigits(value)) onRetry(Number.parseInt(value, 10));
         return;
-      case "id":
-        if (!value.includes("\0")) idBuffer = value;
-        return;
-      case "retry":
-        if (onRetry && isDigits(value)) onRetry(Number.parseInt(value, 10));
-        return;
-      case "meta":
-        meta = value;
+      case 2:
+        if (text.startsWith("id", start) && !value.includes("\0")) idBuffer = value;
         return;
       default:
       // Unknown fields are ignored (WHATWG 9.2.6).
@@ -148,18 +143,20 @@ export function createEventStreamParser(
       if (nextCR < pos && nextCR !== -2) nextCR = indexOrNone(text, "\r", pos);
       const end = nextLF === -2 ? nextCR : nextCR === -2 ? nextLF : Math.min(nextLF, nextCR);
       if (end === -2) break;
-      let current = text.slice(pos, end);
-      if (partial.length > 0) {
-        partial.push(current);
-        current = partial.join("");
-        partial = [];
-      }
+      const start = pos;
       pos = end + 1;
       if (text.charCodeAt(end) === CR) {
         if (pos === length) skipLF = true;
         else if (text.charCodeAt(pos) === LF) pos++;
       }
-      line(current);
+      if (partial.length > 0) {
+        partial.push(text.slice(start, end));
+        const joined = partial.join("");
+        partial = [];
+        line(joined, 0, joined.length);
+      } else {
+        line(text, start, end);
+      }
     }
     if (pos < length) partial.push(text.slice(pos));
   }
