@@ -81,21 +81,31 @@ function openStream(res: ServerResponse): void {
   res.flushHeaders();
 }
 
+/**
+ * Responses corked in this tick. Events written in one tick go out in one
+ * syscall per response: corked on the first write, all uncorked together on
+ * the next tick — one callback for every response, however many, which
+ * matters when a broker message is written to thousands of them at once.
+ */
+let corked: ServerResponse[] = [];
+
+function uncorkAll(): void {
+  const responses = corked;
+  corked = [];
+  for (const res of responses) res.uncork();
+}
+
+function corkForThisTick(res: ServerResponse): void {
+  if (res.writableCorked > 0) return;
+  res.cork();
+  if (corked.push(res) === 1) process.nextTick(uncorkAll);
+}
+
 function nodeSink(res: ServerResponse): Sink {
-  // Events written in one tick go out in one syscall: corked on the first, uncorked on the next tick.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    res.uncork();
-  };
   return {
     write: (chunk) => {
       if (!res.headersSent) openStream(res);
-      if (!corked) {
-        corked = true;
-        res.cork();
-        process.nextTick(uncork);
-      }
+      corkForThisTick(res);
       return res.write(chunk);
     },
     drained: () =>
