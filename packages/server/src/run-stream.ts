@@ -67,6 +67,7 @@ export async function runStream(args: RunStreamArgs): Promise<void> {
           options.maxDurationMs * (1 - 0.1 * Math.random()),
         );
 
+  // A plain flag for the loop: reading `signal.aborted` on every event costs more than it should.
   let finished = false;
   const finish = (): void => {
     if (finished) return;
@@ -85,9 +86,11 @@ export async function runStream(args: RunStreamArgs): Promise<void> {
     }
   };
   signal.addEventListener("abort", finish, { once: true });
+  // Aborted before we started listening (the client left during `context`): "abort" will not fire again.
+  if (signal.aborted) finish();
 
   try {
-    while (!signal.aborted) {
+    while (!finished) {
       let result: IteratorResult<unknown>;
       try {
         result = await iterator.next();
@@ -95,7 +98,7 @@ export async function runStream(args: RunStreamArgs): Promise<void> {
         generatorDone = true;
         throw thrown;
       }
-      if (signal.aborted) break;
+      if (finished) break;
       if (result.done) {
         generatorDone = true;
         if (args.resumed && !wrote) sink.noContent();
