@@ -1,6 +1,7 @@
 import type { BenchResults, ConnectResults, FanoutResults, ParserResults, ThroughputResults } from "../results.js";
 import { duration, int, kib, num, spread, table, times } from "./format.js";
 import { checkTargets, verdict } from "./targets.js";
+import { ANALYSIS } from "./analysis.js";
 
 export const THROUGHPUT_SVG = "benchmarks-throughput.svg";
 export const FANOUT_SVG = "benchmarks-fanout.svg";
@@ -42,6 +43,7 @@ export function renderMarkdown(results: BenchResults): string {
       ["l", "l", "l", "l"],
     ),
   );
+  out.push(ANALYSIS);
   if (results.throughput) out.push(throughputSection(results.throughput));
   if (results.fanout) out.push(fanoutSection(results.fanout));
   if (results.parser) out.push(parserSection(results.parser));
