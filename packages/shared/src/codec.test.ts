@@ -161,7 +161,12 @@ describe("jsonCodec", () => {
 
 describe("superjsonCodec's fast path for plain data with Dates", () => {
   // Keys that need superjson's path escaping, and ones that look like indexes.
-  const key = fc.oneof(fc.string(), fc.constantFrom("a.b", "a\\b", "", "0", "1.5", "\\.", "__proto__x"));
+  // superjson itself refuses these keys (the reference would throw); the fast path's handling
+  // of them is tested above.
+  const refused = ["__proto__", "constructor", "prototype"];
+  const key = fc
+    .oneof(fc.string(), fc.constantFrom("a.b", "a\\b", "", "0", "1.5", "\\.", "__proto__x"))
+    .filter((name) => !refused.includes(name));
   // A fresh Date object at every place, as events have them (shared instances are superjson's referentialEqualities).
   const date = fc.date({ noInvalidDate: true }).map((d) => new Date(d.getTime()));
   const plainWithDates = fc.letrec((tie) => ({
