@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline";
 import { createClient, RivuletError } from "@rivulet/client";
-import { exitOnError, isMain } from "./cli.js";
+import { exitOnError, isMain } from "@rivulet/example-kit/cli";
 import { contract, type PostMessageBody } from "./contract.js";
 import { messagesPath, type PostedMessage } from "./messages-api.js";
 

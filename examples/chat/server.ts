@@ -1,14 +1,21 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { closeOnSignals, curlCommand, exitOnError, isMain, listenOnPort, portFromEnv, printBanner } from "@rivulet/example-kit/cli";
+import { staticFiles } from "@rivulet/example-kit/static-files";
 import type { Broker } from "@rivulet/server";
 import { createChatBroker } from "./broker.js";
-import { closeOnSignals, exitOnError, isMain, printBanner } from "./cli.js";
-import { API_PREFIX, createMessagesApi } from "./messages-api.js";
+import { API_PREFIX, createMessagesApi, messagesPath } from "./messages-api.js";
 import { createRooms } from "./rooms.js";
-import { serveStatic } from "./static-files.js";
 
 /** Where the streams are served: `room` is at `/sse/room`. */
 export const SSE_PREFIX = "/sse";
+
+/** The page and its script, from `public/`. */
+const serveStatic = staticFiles({
+  dir: new URL("./public/", import.meta.url),
+  notFound: "Not found. The page is at /, the stream under /sse/ and the API under /api/.",
+  name: "chat",
+});
 
 /** How long closing waits for the rooms' handlers to announce that their members left. */
 const CLOSE_GRACE_MS = 5_000;
@@ -127,29 +134,36 @@ export const DEFAULT_PORT = 3000;
  * falls back to a free port, printed in the banner.
  */
 export async function listenFromEnv(): Promise<ChatServer> {
-  const fromEnv = process.env["PORT"]?.trim() || undefined;
-  const port = fromEnv === undefined ? DEFAULT_PORT : Number(fromEnv);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`PORT must be a port number (0-65535), got "${fromEnv}".`);
-  }
   const options: ChatServerOptions = {
     redisUrl: process.env["REDIS_URL"]?.trim() || undefined,
     keyPrefix: process.env["REDIS_KEY_PREFIX"]?.trim() || undefined,
   };
-  try {
-    return await createChatServer({ ...options, port });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    if (fromEnv !== undefined) {
-      throw new Error(`Port ${port} is already in use (PORT=${fromEnv}). Stop what is using it, or choose another port: PORT=3001 npm run server -w examples/chat`);
-    }
-    console.warn(`Port ${DEFAULT_PORT} is already in use, so the chat is served on a free port instead (set PORT to choose one).`);
-    return createChatServer({ ...options, port: 0 });
-  }
+  return listenOnPort(portFromEnv(DEFAULT_PORT), {
+    start: (port) => createChatServer({ ...options, port }),
+    what: "the chat",
+    command: "npm run server -w examples/chat",
+  });
+}
+
+/** A ready-to-paste `curl` command that posts a message to `room`. */
+export function curlPostCommand(origin: string, room = "lobby", from = "curl", text = "hello from curl"): string {
+  const body = JSON.stringify({ from, text }).replaceAll("'", "'\\''");
+  return `curl -X POST -H 'content-type: application/json' -d '${body}' ${new URL(messagesPath(room), origin)}`;
+}
+
+/** Prints where the page, the stream and the API are, and which broker holds the rooms. */
+export function printChatBanner(chat: ChatServer): void {
+  printBanner("Rivulet chat", {
+    page: chat.url,
+    broker: chat.brokerDescription,
+    stream: curlCommand(chat.sseUrl, "room", { room: "lobby", name: "curl" }),
+    post: curlPostCommand(chat.url),
+    client: `CHAT_URL=${chat.url} npm run client -w examples/chat -- lobby <your name>`,
+  });
 }
 
 if (isMain(import.meta.url)) {
   const chat = await listenFromEnv().catch(exitOnError);
-  printBanner(chat);
+  printChatBanner(chat);
   closeOnSignals(chat);
 }

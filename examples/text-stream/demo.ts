@@ -1,14 +1,14 @@
-import { closeOnSignals, exitOnError, printBanner } from "./cli.js";
+import { closeOnSignals, exitOnError } from "@rivulet/example-kit/cli";
 import { runClient } from "./client.js";
-import { listenFromEnv } from "./server.js";
+import { listenFromEnv, printDemoBanner } from "./server.js";
 
 // `npm run demo`: serve the page and the stream, show the typed client reading
 // it once in this terminal, then keep serving for the browser and curl.
 const demo = await listenFromEnv().catch(exitOnError);
-printBanner(demo);
+printDemoBanner(demo);
 
 const stop = new AbortController();
-closeOnSignals(demo, () => stop.abort());
+closeOnSignals(demo, { beforeClose: () => stop.abort(), warnIfStillBusy: false });
 
 console.log("The typed client (@rivulet/client), reading the stream in-process:");
 try {

@@ -1,13 +1,20 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { closeOnSignals, curlCommand, exitOnError, isMain, listenOnPort, portFromEnv, printBanner } from "@rivulet/example-kit/cli";
+import { staticFiles } from "@rivulet/example-kit/static-files";
 import { implement } from "@rivulet/server";
-import { closeOnSignals, exitOnError, isMain, printBanner } from "./cli.js";
 import { contract, PARAGRAPH } from "./contract.js";
-import { serveStatic } from "./static-files.js";
 
 /** Where the streams are served: `text` is at `/sse/text`. */
 export const SSE_PREFIX = "/sse";
+
+/** The page and its script, from `public/`. */
+const serveStatic = staticFiles({
+  dir: new URL("./public/", import.meta.url),
+  notFound: "Not found. The page is at / and the streams under /sse/.",
+  name: "text-stream",
+});
 
 export interface DemoServerOptions {
   /**
@@ -110,25 +117,24 @@ export const DEFAULT_PORT = 3000;
  * back to a free port (printed in the banner), so `npm run demo` just works.
  */
 export async function listenFromEnv(options: Omit<DemoServerOptions, "port"> = {}): Promise<DemoServer> {
-  const fromEnv = process.env["PORT"]?.trim() || undefined;
-  const port = fromEnv === undefined ? DEFAULT_PORT : Number(fromEnv);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`PORT must be a port number (0-65535), got "${fromEnv}".`);
-  }
-  try {
-    return await createDemoServer({ ...options, port });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    if (fromEnv !== undefined) {
-      throw new Error(`Port ${port} is already in use (PORT=${fromEnv}). Stop what is using it, or choose another port: PORT=3001 npm run demo`);
-    }
-    console.warn(`Port ${DEFAULT_PORT} is already in use, so the demo is served on a free port instead (set PORT to choose one).`);
-    return createDemoServer({ ...options, port: 0 });
-  }
+  return listenOnPort(portFromEnv(DEFAULT_PORT), {
+    start: (port) => createDemoServer({ ...options, port }),
+    what: "the demo",
+    command: "npm run demo",
+  });
+}
+
+/** Prints where the page and the stream are. */
+export function printDemoBanner(demo: DemoServer): void {
+  printBanner("Rivulet text-stream demo", {
+    page: demo.url,
+    stream: curlCommand(demo.sseUrl, "text", { delayMs: 500 }),
+    client: `RIVULET_URL=${demo.sseUrl} npm run client --workspace examples/text-stream`,
+  });
 }
 
 if (isMain(import.meta.url)) {
   const demo = await listenFromEnv().catch(exitOnError);
-  printBanner(demo);
-  closeOnSignals(demo);
+  printDemoBanner(demo);
+  closeOnSignals(demo, { warnIfStillBusy: false });
 }

@@ -1,5 +1,5 @@
 import { createClient, RivuletError } from "@rivulet/client";
-import { exitOnError, isMain } from "./cli.js";
+import { exitOnError, isMain } from "@rivulet/example-kit/cli";
 import { contract, SYMBOLS, TickerSymbol } from "./contract.js";
 
 /** Where the client connects when neither `RIVULET_URL` nor the default says otherwise. */

@@ -1,16 +1,16 @@
-import { closeOnSignals, exitOnError, printBanner } from "./cli.js";
+import { closeOnSignals, exitOnError } from "@rivulet/example-kit/cli";
 import { runTicker } from "./client.js";
 import { SYMBOLS } from "./contract.js";
-import { listenFromEnv } from "./server.js";
+import { listenFromEnv, printTickerBanner } from "./server.js";
 
 // `npm run start`: run the market and serve the page and the stream, show the
 // typed client following a few prices in this terminal, then keep serving for
 // the browser and curl.
 const ticker = await listenFromEnv().catch(exitOnError);
-printBanner(ticker);
+printTickerBanner(ticker);
 
 const stop = new AbortController();
-closeOnSignals(ticker, () => stop.abort());
+closeOnSignals(ticker, { beforeClose: () => stop.abort() });
 
 console.log("The typed client (@rivulet/client), following every symbol in-process:");
 try {

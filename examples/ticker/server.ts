@@ -1,13 +1,20 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { closeOnSignals, curlCommand, exitOnError, isMain, listenOnPort, portFromEnv, printBanner } from "@rivulet/example-kit/cli";
+import { staticFiles } from "@rivulet/example-kit/static-files";
 import { implement, memoryBroker } from "@rivulet/server";
-import { closeOnSignals, exitOnError, isMain, printBanner } from "./cli.js";
-import { contract } from "./contract.js";
+import { contract, SYMBOLS } from "./contract.js";
 import { createPriceFeed, PRICES_TOPIC, type PriceFeed } from "./feed.js";
-import { serveStatic } from "./static-files.js";
 
 /** Where the streams are served: `ticker` is at `/sse/ticker`. */
 export const SSE_PREFIX = "/sse";
+
+/** The page and its script, from `public/`. */
+const serveStatic = staticFiles({
+  dir: new URL("./public/", import.meta.url),
+  notFound: "Not found. The page is at / and the stream under /sse/.",
+  name: "ticker",
+});
 
 export interface TickerServerOptions {
   /**
@@ -113,30 +120,30 @@ export const DEFAULT_PORT = 3000;
  * taken falls back to a free port, printed in the banner.
  */
 export async function listenFromEnv(): Promise<TickerServer> {
-  const fromEnv = process.env["PORT"]?.trim() || undefined;
-  const port = fromEnv === undefined ? DEFAULT_PORT : Number(fromEnv);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`PORT must be a port number (0-65535), got "${fromEnv}".`);
-  }
+  const envPort = portFromEnv(DEFAULT_PORT);
   const tickFromEnv = process.env["TICK_MS"]?.trim() || undefined;
   const intervalMs = tickFromEnv === undefined ? 250 : Number(tickFromEnv);
   if (!Number.isInteger(intervalMs) || intervalMs < 1 || intervalMs > 60_000) {
     throw new Error(`TICK_MS must be a number of ms between 1 and 60000, got "${tickFromEnv}".`);
   }
-  try {
-    return await createTickerServer({ port, intervalMs });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    if (fromEnv !== undefined) {
-      throw new Error(`Port ${port} is already in use (PORT=${fromEnv}). Stop what is using it, or choose another port: PORT=3001 npm run start -w examples/ticker`);
-    }
-    console.warn(`Port ${DEFAULT_PORT} is already in use, so the ticker is served on a free port instead (set PORT to choose one).`);
-    return createTickerServer({ port: 0, intervalMs });
-  }
+  return listenOnPort(envPort, {
+    start: (port) => createTickerServer({ port, intervalMs }),
+    what: "the ticker",
+    command: "npm run start -w examples/ticker",
+  });
+}
+
+/** Prints where the page and the stream are. */
+export function printTickerBanner(ticker: TickerServer): void {
+  printBanner("Rivulet ticker", {
+    page: ticker.url,
+    stream: curlCommand(ticker.sseUrl, "ticker", { symbols: SYMBOLS }),
+    client: `RIVULET_URL=${ticker.sseUrl} npm run client -w examples/ticker -- ACME GLOBEX`,
+  });
 }
 
 if (isMain(import.meta.url)) {
   const ticker = await listenFromEnv().catch(exitOnError);
-  printBanner(ticker);
+  printTickerBanner(ticker);
   closeOnSignals(ticker);
 }
