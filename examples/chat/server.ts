@@ -6,6 +6,7 @@ import type { Broker } from "@rivulet/server";
 import { createChatBroker } from "./broker.js";
 import { API_PREFIX, createMessagesApi, messagesPath } from "./messages-api.js";
 import { createRooms } from "./rooms.js";
+import { closeServer } from "@rivulet/example-kit/close-server";
 
 /** Where the streams are served: `room` is at `/sse/room`. */
 export const SSE_PREFIX = "/sse";
@@ -112,15 +113,6 @@ function listen(server: Server, port: number): Promise<void> {
       server.off("error", reject);
       resolve();
     });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!server.listening) return resolve();
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Event streams never end by themselves, so close() would wait for them forever.
-    server.closeAllConnections();
   });
 }
 

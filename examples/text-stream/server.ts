@@ -5,6 +5,7 @@ import { closeOnSignals, curlCommand, exitOnError, isMain, listenOnPort, portFro
 import { staticFiles } from "@rivulet/example-kit/static-files";
 import { implement } from "@rivulet/server";
 import { contract, PARAGRAPH } from "./contract.js";
+import { closeServer } from "@rivulet/example-kit/close-server";
 
 /** Where the streams are served: `text` is at `/sse/text`. */
 export const SSE_PREFIX = "/sse";
@@ -97,15 +98,6 @@ export async function createDemoServer(options: DemoServerOptions = {}): Promise
   const { port } = server.address() as AddressInfo;
   const origin = `http://localhost:${port}`;
   return { server, port, url: `${origin}/`, sseUrl: `${origin}${SSE_PREFIX}`, close: () => closeServer(server) };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!server.listening) return resolve();
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Event streams never end by themselves, so close() would wait for them forever.
-    server.closeAllConnections();
-  });
 }
 
 /** The port when `PORT` is not set. */

@@ -5,6 +5,7 @@ import { staticFiles } from "@rivulet/example-kit/static-files";
 import { implement, memoryBroker } from "@rivulet/server";
 import { contract, SYMBOLS } from "./contract.js";
 import { createPriceFeed, PRICES_TOPIC, type PriceFeed } from "./feed.js";
+import { closeServer } from "@rivulet/example-kit/close-server";
 
 /** Where the streams are served: `ticker` is at `/sse/ticker`. */
 export const SSE_PREFIX = "/sse";
@@ -100,15 +101,6 @@ export async function createTickerServer(options: TickerServerOptions = {}): Pro
   const { port } = server.address() as AddressInfo;
   const origin = `http://localhost:${port}`;
   return { server, port, url: `${origin}/`, sseUrl: `${origin}${SSE_PREFIX}`, feed, close };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!server.listening) return resolve();
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Event streams never end by themselves, so close() would wait for them forever.
-    server.closeAllConnections();
-  });
 }
 
 /** The port when `PORT` is not set. */
