@@ -7,7 +7,11 @@ export const ANALYSIS = `## Where the misses come from
 Profiled with \`node --cpu-prof\` and with the stream loop driven into a null sink
 (no socket), on the same machine:
 
-- **Small-event throughput, validation off (≈ 0.9× raw).** \`JSON.stringify\` of the
+- **Run to run.** On this shared 2-core machine the small-event ratios move with raw
+  node's own figure more than with Rivulet's: in two full runs of the same code raw was
+  289k and 376k events/s while Rivulet (validation on, superjson) was 253k and 251k, so
+  the ratio read 0.88× and 0.67×. Read the small-event targets as "about 0.7–0.9×".
+- **Small-event throughput, validation off (≈ 0.75–0.9× raw).** \`JSON.stringify\` of the
   event and the socket writes are the same work in both; what Rivulet adds is the
   handler being an \`async function*\`: every event is one \`next()\` of an async
   generator (one promise and a few microtasks), about 0.4 µs of the ≈ 2.3 µs an event
