@@ -57,10 +57,9 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
           );
         }
         setState("reconnecting");
-        const step = Math.min(
-          args.reconnect.maxDelayMs,
-          (session.retryMs ?? args.reconnect.initialDelayMs) * 2 ** (failures - 1),
-        );
+        // A base of at least 1 ms: with `retry: 0` the steps would otherwise stay 0 and the loop spin.
+        const base = Math.max(session.retryMs ?? args.reconnect.initialDelayMs, 1);
+        const step = Math.min(args.reconnect.maxDelayMs, base * 2 ** (failures - 1));
         if (!(await sleep(Math.random() * step, args.signal))) return;
       }
     }

@@ -83,3 +83,28 @@ describe("a client that leaves during its upload", () => {
     expect(onError.mock.calls.filter(([error]) => error.status >= 500)).toEqual([]);
   });
 });
+
+describe("an onError that throws", () => {
+  it("is caught: the stream still ends with its error event and nothing escapes as an unhandled rejection", async () => {
+    const router = implement(contract, {
+      ...clockOnce,
+      clock: async function* () {
+        yield { event: "tick" as const, data: { n: 1 } };
+        throw new Error("boom");
+      },
+    });
+    const spy = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const response = await router.fetchHandler({
+        onError: () => {
+          throw new Error("the logger is broken");
+        },
+      })(new Request("http://x/clock"));
+      const { events } = await readStream(response.body);
+      expect(events.map((e) => e.event)).toEqual(["tick", "rivulet:error"]);
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

@@ -14,7 +14,7 @@ export interface ResolvedOptions<TRequest, TContext> {
 }
 
 /** The longest delay timers honour; above it (Infinity too), node fires them after 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
+export const MAX_TIMER_MS = 2_147_483_647;
 
 export function resolveOptions<TRequest, TContext>(
   options: ServeOptions<TRequest, TContext>,
@@ -35,7 +35,7 @@ export function resolveOptions<TRequest, TContext>(
     validate: options.validate ?? true,
     codec: options.codec ?? superjsonCodec,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
-    onError: options.onError ?? logServerErrors,
+    onError: safe(options.onError ?? logServerErrors),
   };
 }
 
@@ -43,6 +43,17 @@ export function resolveOptions<TRequest, TContext>(
 function normalizePrefix(prefix: string): string {
   const trimmed = prefix.replace(/^\/+|\/+$/g, "");
   return trimmed === "" ? "" : `/${trimmed}`;
+}
+
+/** `onError` is the user's code: if it throws, that must not crash the server as an unhandled rejection. */
+function safe(onError: (error: RivuletError, info: ErrorInfo) => void): (error: RivuletError, info: ErrorInfo) => void {
+  return (error, info) => {
+    try {
+      onError(error, info);
+    } catch (failure) {
+      console.error(`[rivulet] onError threw while reporting a ${info.phase} error on "${info.path}":`, failure);
+    }
+  };
 }
 
 function logServerErrors(error: RivuletError, info: ErrorInfo): void {

@@ -347,3 +347,21 @@ describe("memoryBroker: presence", () => {
     expect(await broker.count("room")).toBe(0);
   });
 });
+
+describe("memoryBroker's history sweep", () => {
+  it("runs only with historyTtlMs, and close() stops it", async () => {
+    vi.useFakeTimers();
+    try {
+      const before = vi.getTimerCount();
+      const untimed = memoryBroker();
+      expect(vi.getTimerCount()).toBe(before);
+      const timed = memoryBroker({ historyTtlMs: 1_000 });
+      expect(vi.getTimerCount()).toBe(before + 1);
+      await timed.close();
+      await untimed.close();
+      expect(vi.getTimerCount()).toBe(before);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { RivuletError } from "@rivulet/shared";
+import { MAX_TIMER_MS } from "../options.js";
 import { compareEventIds } from "../resume.js";
 import { historyGap, planResume } from "./history.js";
 import { SubscriberQueue } from "./queue.js";
@@ -97,6 +98,19 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
     if (topic.subscribers.size === 0 && topic.members === 0 && topic.start === topic.entries.length) topics.delete(name);
   };
 
+  // Topics that nobody publishes to or resumes from again still expire: one sweep per TTL.
+  const sweep =
+    historyTtlMs === false
+      ? undefined
+      : setInterval(() => {
+          const now = Date.now();
+          for (const [name, topic] of topics) {
+            trim(topic, now);
+            forgetIfUnused(name, topic);
+          }
+        }, Math.min(Math.max(historyTtlMs, 1_000), MAX_TIMER_MS));
+  sweep?.unref();
+
   return {
     async publish(name, message: PublishMessage) {
       if (closed) throw new RivuletError("INTERNAL_SERVER_ERROR", "The broker is closed.");
@@ -166,6 +180,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
 
     async close() {
       closed = true;
+      if (sweep) clearInterval(sweep);
       for (const topic of topics.values()) for (const subscriber of [...topic.subscribers]) subscriber.end();
       topics.clear();
     },

@@ -279,3 +279,29 @@ describe("redisBroker without a Redis to talk to", () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 });
+
+describe.skipIf(!reachable)("redisBroker regressions", () => {
+  it("delivers a message published on the same broker right after subscribing, before its reader is up", async () => {
+    const broker = makeBroker(newPrefix("fresh-reader"));
+    for (let round = 0; round < 5; round++) {
+      const iterator = open(broker, `t${round}`);
+      const pending = iterator.next();
+      await broker.publish(`t${round}`, { event: "n", data: round });
+      expect((await pending).value?.data).toBe(round);
+      await iterator.return?.();
+    }
+  });
+
+  it("tells onError of an entry it cannot read and goes on with the next", async () => {
+    const prefix = newPrefix("bad-entry");
+    const errors: unknown[] = [];
+    const broker = makeBroker(prefix, { onError: (error) => errors.push(error) });
+    const iterator = open(broker, "t");
+    const pending = iterator.next();
+    await sleep(100);
+    await (admin as Redis).xadd(`${prefix}stream:t`, "*", "event", "n", "data", "{not json");
+    await broker.publish("t", { event: "n", data: 2 });
+    expect((await pending).value?.data).toBe(2);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});

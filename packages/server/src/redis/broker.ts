@@ -72,7 +72,15 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
   const queueSize = options.queueSize ?? 1000;
   const blockMs = options.blockMs ?? 5000;
   const presenceTtlMs = options.presenceTtlMs ?? 30_000;
-  const onError = options.onError ?? ((error: unknown) => console.warn("[rivulet] redis broker:", error));
+  const report = options.onError ?? ((error: unknown) => console.warn("[rivulet] redis broker:", error));
+  // A logger that throws must not become an unhandled rejection inside the broker.
+  const onError = (error: unknown): void => {
+    try {
+      report(error);
+    } catch (failure) {
+      console.error("[rivulet] redis broker: onError threw:", failure, "while reporting:", error);
+    }
+  };
   // Without a listener ioredis logs every failed reconnection as an "Unhandled error event";
   // a client passed in is its owner's to listen to.
   if (ownsClient) client.on("error", onError);
@@ -205,7 +213,14 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
       let ids = members.get(topic);
       if (!ids) members.set(topic, (ids = new Set()));
       ids.add(id);
-      await client.zadd(presenceKey(topic), Date.now() + presenceTtlMs, id);
+      try {
+        await client.zadd(presenceKey(topic), Date.now() + presenceTtlMs, id);
+      } catch (error) {
+        // Not counted after all: the heartbeat must not add it later as a member nobody can remove.
+        ids.delete(id);
+        if (ids.size === 0) members.delete(topic);
+        throw error;
+      }
       let left = false;
       const leave = async (): Promise<void> => {
         if (left) return;

@@ -19,7 +19,7 @@ export class TopicReader {
   readonly ready: Promise<void>;
 
   constructor(
-    client: Redis,
+    private readonly client: Redis,
     private readonly key: string,
     private readonly blockMs: number,
     private readonly onError: (error: unknown) => void,
@@ -41,11 +41,15 @@ export class TopicReader {
   }
 
   async #start(): Promise<void> {
+    // Asked on the shared client, which is connected already, and not on our new connection:
+    // a publish made after the subscribe is then queued behind this question, not ahead of it.
     const lastId = await this.#retrying(async () => {
-      const newest = (await this.#connection.xrevrange(this.key, "+", "-", "COUNT", 1)) as StreamEntry[];
+      const newest = (await this.client.xrevrange(this.key, "+", "-", "COUNT", 1)) as StreamEntry[];
       return newest[0]?.[0] ?? "0-0";
     });
-    this.#loop(lastId).catch(() => undefined);
+    this.#loop(lastId).catch((error: unknown) => {
+      if (!this.#stopped) this.onError(error);
+    });
   }
 
   async #loop(from: string): Promise<void> {
@@ -61,7 +65,14 @@ export class TopicReader {
       for (const [, entries] of reply) {
         for (const entry of entries) {
           lastId = entry[0];
-          const message = markShared(decodeEntry(entry));
+          let message: BrokerMessage;
+          try {
+            message = markShared(decodeEntry(entry));
+          } catch (error) {
+            // One entry we cannot read (written by something else, say) must not stop the topic.
+            this.onError(error);
+            continue;
+          }
           for (const listener of this.listeners) listener(message);
         }
       }
