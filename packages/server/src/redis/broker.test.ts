@@ -59,11 +59,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 /**
- * Makes sure `broker`'s reader of `topic` runs (it starts at the stream's
- * end, so a subscriber that comes before it is ready may miss what is
- * published meanwhile): holds one subscription open and publishes probes
- * until one arrives. Later subscribers of `topic` on `broker` then get
- * every message published after they subscribed.
+ * Makes sure `broker`'s reader of `topic` runs. It starts at the stream's
+ * end as `broker`'s own client sees it, so a message published by *another*
+ * broker (another process) before that question reaches Redis is not
+ * delivered: holds one subscription open and publishes probes until one
+ * arrives. Later subscribers of `topic` on `broker` then get every message
+ * published after they subscribed, from any broker.
  */
 async function warm(broker: Broker, topic: string): Promise<void> {
   const controller = new AbortController();
