@@ -1,44 +1,18 @@
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, type Page } from "playwright-core";
+import { browserSuite, launchChromium } from "@rivulet/example-kit/browser";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createChatServer, type ChatServer } from "./server.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "/tmp/chat.png";
-const hasChromium = existsSync(CHROMIUM);
-const inCI = Boolean(process.env["CI"]) && process.env["CI"] !== "false";
-
-if (!hasChromium && !inCI) {
-  console.warn(
-    `\n[chat] browser test SKIPPED: no Chromium at ${CHROMIUM}. ` +
-      "Install it with `apt-get install chromium` to run the page in a real browser.\n",
-  );
-}
-
-// In CI a missing browser is a broken machine, not a reason to skip: the suite runs and fails below.
-const suite = hasChromium || inCI ? describe : describe.skip;
+const suite = browserSuite("chat");
 
 suite("chat, two pages in Chromium (EventSource + fetch)", { timeout: 30_000 }, () => {
   let chat: ChatServer | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!hasChromium) {
-      throw new Error(`CI is set but there is no Chromium at ${CHROMIUM}: run \`apt-get install chromium\`.`);
-    }
     chat = await createChatServer({ port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   }, 30_000);
 
   afterAll(async () => {

@@ -1,23 +1,11 @@
-import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser } from "playwright-core";
+import { browserSuite, launchChromium } from "@rivulet/example-kit/browser";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { HISTORY_POINTS, SYMBOLS } from "./contract.js";
 import { createTickerServer, type TickerServer } from "./server.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "/tmp/ticker.png";
-const hasChromium = existsSync(CHROMIUM);
-const inCI = Boolean(process.env["CI"]) && process.env["CI"] !== "false";
-
-if (!hasChromium && !inCI) {
-  console.warn(
-    `\n[ticker] browser test SKIPPED: no Chromium at ${CHROMIUM}. ` +
-      "Install it with `apt-get install chromium` to run the page in a real browser.\n",
-  );
-}
-
-// In CI a missing browser is a broken machine, not a reason to skip: the suite runs and fails below.
-const suite = hasChromium || inCI ? describe : describe.skip;
+const suite = browserSuite("ticker");
 
 /** How many points each card's polyline has, by symbol. */
 const pointCounts = (): Record<string, number> =>
@@ -33,22 +21,8 @@ suite("ticker, the page in Chromium (EventSource + SVG)", { timeout: 30_000 }, (
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!hasChromium) {
-      throw new Error(`CI is set but there is no Chromium at ${CHROMIUM}: run \`apt-get install chromium\`.`);
-    }
     ticker = await createTickerServer({ port: 0, intervalMs: 40 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   }, 30_000);
 
   afterAll(async () => {
