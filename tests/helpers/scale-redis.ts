@@ -1,32 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import net, { type AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
+import { REDIS_HOST, REDIS_URL, redisReachable } from "../../packages/server/src/test-utils/redis.js";
 
-export const REDIS_URL = "redis://127.0.0.1:6379";
+// The shared Redis checks are the server package's own test helpers.
+export { REDIS_URL, checkRedis, uniquePrefix } from "../../packages/server/src/test-utils/redis.js";
+
 export const REDIS_SERVER = "/usr/bin/redis-server";
-
-/** Whether a Redis answers `PING` at 127.0.0.1:port within `timeoutMs`. */
-export function redisReachable(port = 6379, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    let reply = "";
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.on("data", (chunk: Buffer) => {
-      reply += chunk.toString("latin1");
-      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
-    });
-  });
-}
 
 /** Skips with a notice when something the tests need is missing; fails instead when env `CI` is set. */
 function missing(problem: string, what: string, remedy: string): false {
@@ -35,21 +17,10 @@ function missing(problem: string, what: string, remedy: string): false {
   return false;
 }
 
-/** Whether the shared Redis (127.0.0.1:6379) is there; `what` names the tests that need it. */
-export async function checkRedis(what: string): Promise<boolean> {
-  if (await redisReachable()) return true;
-  return missing("Redis not reachable at 127.0.0.1:6379", what, "Start redis-server to run them.");
-}
-
 /** Whether a private redis-server can be started; `what` names the tests that need it. */
 export function checkRedisServer(what: string): boolean {
   if (existsSync(REDIS_SERVER)) return true;
   return missing(`${REDIS_SERVER} not found`, what, "Install redis-server to run them.");
-}
-
-/** A key prefix no other test (or run) uses. */
-export function uniquePrefix(name: string): string {
-  return `rivulet-test:${name}:${randomUUID().slice(0, 8)}:`;
 }
 
 /** Deletes every key under `prefix` in the Redis at `url`. */
@@ -111,7 +82,7 @@ export async function startPrivateRedis(port: number): Promise<PrivateRedis> {
         else proc.once("exit", () => resolve());
       });
       const deadline = Date.now() + 10_000;
-      while (!(await redisReachable(port, 200))) {
+      while (!(await redisReachable(REDIS_HOST, port, 200))) {
         if (proc.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${proc.exitCode}`);
         if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
         await sleep(20);
