@@ -40,6 +40,8 @@ interface Topic {
   lastId: string | undefined;
   subscribers: Set<SubscriberQueue<BrokerMessage>>;
   members: number;
+  /** Every subscriber's `onEnd`: one function per topic, not one per subscriber. */
+  leave: (queue: SubscriberQueue<BrokerMessage>) => void;
 }
 
 /**
@@ -68,8 +70,19 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
   const topicOf = (name: string): Topic => {
     let topic = topics.get(name);
     if (!topic) {
-      topic = { entries: [], start: 0, lastDroppedId: undefined, lastId: undefined, subscribers: new Set(), members: 0 };
-      topics.set(name, topic);
+      const created: Topic = {
+        entries: [],
+        start: 0,
+        lastDroppedId: undefined,
+        lastId: undefined,
+        subscribers: new Set(),
+        members: 0,
+        leave: (queue) => {
+          created.subscribers.delete(queue);
+          forgetIfUnused(name, created);
+        },
+      };
+      topics.set(name, (topic = created));
     }
     return topic;
   };
@@ -96,6 +109,24 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
 
   const forgetIfUnused = (name: string, topic: Topic): void => {
     if (topic.subscribers.size === 0 && topic.members === 0 && topic.start === topic.entries.length) topics.delete(name);
+  };
+
+  const subscribeTo = (name: string, lastEventId: string | undefined, signal: AbortSignal | undefined) => {
+    const topic = topicOf(name);
+    const queue = new SubscriberQueue<BrokerMessage>(queueSize, topic.leave, signal);
+    if (closed) queue.end();
+    if (queue.closed) return queue;
+    if (lastEventId !== undefined) {
+      trim(topic, Date.now());
+      const plan = planResume(topic.entries.slice(topic.start), lastEventId, topic.lastDroppedId);
+      if ("gap" in plan) {
+        queue.fail(historyGap(name, lastEventId));
+        return queue;
+      }
+      queue.replay(plan.replay.map((entry) => entry.message));
+    }
+    topic.subscribers.add(queue);
+    return queue;
   };
 
   // Topics that nobody publishes to or resumes from again still expire: one sweep per TTL.
@@ -128,33 +159,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
     },
 
     subscribe(name, { lastEventId, signal }: SubscribeOptions = {}) {
-      return {
-        [Symbol.asyncIterator]: () => {
-          const topic = topicOf(name);
-          const queue = new SubscriberQueue<BrokerMessage>(queueSize, () => {
-            topic.subscribers.delete(queue);
-            signal?.removeEventListener("abort", end);
-            forgetIfUnused(name, topic);
-          });
-          const end = (): void => queue.end();
-          if (closed || signal?.aborted) {
-            queue.end();
-            return queue;
-          }
-          if (lastEventId !== undefined) {
-            trim(topic, Date.now());
-            const plan = planResume(topic.entries.slice(topic.start), lastEventId, topic.lastDroppedId);
-            if ("gap" in plan) {
-              queue.fail(historyGap(name, lastEventId));
-              return queue;
-            }
-            queue.replay(plan.replay.map((entry) => entry.message));
-          }
-          topic.subscribers.add(queue);
-          signal?.addEventListener("abort", end, { once: true });
-          return queue;
-        },
-      };
+      return { [Symbol.asyncIterator]: () => subscribeTo(name, lastEventId, signal) };
     },
 
     async join(name, { signal } = {}) {

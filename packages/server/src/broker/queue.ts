@@ -4,79 +4,91 @@ import { RivuletError } from "@rivulet/shared";
  * One subscriber's bounded queue: `push` never blocks the publisher. A
  * subscriber more than `limit` messages behind is failed with `SLOW_CONSUMER`
  * and its queue dropped at once, so one slow client costs the others nothing.
+ *
+ * Its state is plain fields, and `onEnd` gets the queue rather than closing
+ * over it, so that a broker can pass one function for all of a topic's
+ * subscribers: with thousands of idle subscribers, every object counts.
  */
 export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
-  #items: T[] = [];
+  #items: T[] | undefined;
   #head = 0;
   /** Replayed items still queued; replay comes before any live item, so they are the first ones. */
   #replayed = 0;
-  #waiting: { resolve: (result: IteratorResult<T, undefined>) => void; reject: (error: unknown) => void } | undefined;
+  /** The pending `next()`; a failure resolves it with a rejected promise, so no `reject` is kept. */
+  #resolve: ((result: IteratorResult<T, undefined> | Promise<never>) => void) | undefined;
   #failure: unknown;
   #done = false;
+  readonly #limit: number;
+  readonly #onEnd: (queue: SubscriberQueue<T>) => void;
+  readonly #signal: AbortSignal | undefined;
 
-  constructor(
-    private readonly limit: number,
-    private readonly onEnd: () => void,
-  ) {}
+  /** `signal` ends the subscription quietly when it aborts. */
+  constructor(limit: number, onEnd: (queue: SubscriberQueue<T>) => void, signal?: AbortSignal) {
+    this.#limit = limit;
+    this.#onEnd = onEnd;
+    this.#signal = signal;
+    if (signal?.aborted) this.end();
+    else signal?.addEventListener("abort", this, { once: true });
+  }
+
+  /** Whether the subscription is over: ended, failed, or its signal aborted before it began. */
+  get closed(): boolean {
+    return this.#done || this.#failure !== undefined;
+  }
+
+  /** The signal's abort: an `EventListener` object, so that no closure is made per subscriber. */
+  handleEvent(): void {
+    this.end();
+  }
 
   /** Queues a live message; over the limit, fails the subscriber instead. */
   push(item: T): void {
-    if (this.#done || this.#failure !== undefined) return;
-    if (this.#waiting) {
-      const waiting = this.#waiting;
-      this.#waiting = undefined;
-      waiting.resolve({ value: item, done: false });
+    if (this.closed) return;
+    if (this.#resolve) {
+      this.#resolveWith({ value: item, done: false });
       return;
     }
-    if (this.#items.length - this.#head - this.#replayed >= this.limit) {
-      this.fail(
-        new RivuletError("SLOW_CONSUMER", `The subscriber fell more than ${this.limit} messages behind its topic.`),
-      );
+    const items = (this.#items ??= []);
+    if (items.length - this.#head - this.#replayed >= this.#limit) {
+      this.fail(new RivuletError("SLOW_CONSUMER", `The subscriber fell more than ${this.#limit} messages behind its topic.`));
       return;
     }
-    this.#items.push(item);
+    items.push(item);
   }
 
   /** Queues history to replay; it is already in memory, so it does not count against the limit. */
   replay(items: readonly T[]): void {
-    if (this.#done || this.#failure !== undefined) return;
+    if (this.closed || items.length === 0) return;
     let from = 0;
-    if (this.#waiting && items.length > 0) {
-      const waiting = this.#waiting;
-      this.#waiting = undefined;
-      waiting.resolve({ value: items[0] as T, done: false });
+    if (this.#resolve) {
+      this.#resolveWith({ value: items[0] as T, done: false });
       from = 1;
     }
-    for (let i = from; i < items.length; i++) this.#items.push(items[i] as T);
+    const queued = (this.#items ??= []);
+    for (let i = from; i < items.length; i++) queued.push(items[i] as T);
     this.#replayed += items.length - from;
   }
 
   /** Ends the subscriber with an error, after nothing more: what is queued is dropped. */
   fail(error: unknown): void {
-    if (this.#done || this.#failure !== undefined) return;
+    if (this.closed) return;
     this.#failure = error;
-    this.#items = [];
-    this.#head = 0;
-    this.#replayed = 0;
-    this.onEnd();
-    if (this.#waiting) {
-      const waiting = this.#waiting;
-      this.#waiting = undefined;
-      waiting.reject(error);
-    }
+    this.#drop();
+    if (this.#resolve) this.#resolveWith(Promise.reject(error));
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
-    if (this.#head < this.#items.length) {
-      const value = this.#items[this.#head] as T;
+    const items = this.#items;
+    if (items !== undefined && this.#head < items.length) {
+      const value = items[this.#head] as T;
       this.#head++;
       if (this.#replayed > 0) this.#replayed--;
-      if (this.#head === this.#items.length) {
-        this.#items = [];
+      if (this.#head === items.length) {
+        this.#items = undefined;
         this.#head = 0;
-      } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      } else if (this.#head > 1024 && this.#head * 2 > items.length) {
         // A reader that never quite catches up would otherwise keep every message it read.
-        this.#items = this.#items.slice(this.#head);
+        this.#items = items.slice(this.#head);
         this.#head = 0;
       }
       return Promise.resolve({ value, done: false });
@@ -87,7 +99,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
       return Promise.reject(failure);
     }
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => (this.#waiting = { resolve, reject }));
+    return new Promise((resolve) => (this.#resolve = resolve));
   }
 
   return(): Promise<IteratorResult<T, undefined>> {
@@ -98,17 +110,29 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
   /** Ends the subscription quietly: a pending `next()` resolves as done. */
   end(): void {
     if (this.#done) return;
+    const failed = this.#failure !== undefined;
     this.#done = true;
-    this.#items = [];
-    this.#head = 0;
-    this.#replayed = 0;
-    if (this.#failure === undefined) this.onEnd();
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    waiting?.resolve({ value: undefined, done: true });
+    if (!failed) this.#drop();
+    this.#resolveWith({ value: undefined, done: true });
   }
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** Drops what is queued and leaves: called once, on the first of `end` and `fail`. */
+  #drop(): void {
+    this.#items = undefined;
+    this.#head = 0;
+    this.#replayed = 0;
+    this.#signal?.removeEventListener("abort", this);
+    this.#onEnd(this);
+  }
+
+  /** Settles the pending `next()`, if any: its callbacks are dropped, so each is called at most once. */
+  #resolveWith(result: IteratorResult<T, undefined> | Promise<never>): void {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve?.(result);
   }
 }

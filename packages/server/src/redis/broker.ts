@@ -173,20 +173,19 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
             if (buffer) buffer.push(message);
             else if (replayedUpTo === undefined || compareEventIds(message.id, replayedUpTo) > 0) queue.push(message);
           };
-          const end = (): void => queue.end();
-          const queue = new SubscriberQueue<BrokerMessage>(queueSize, () => {
-            queues.delete(queue);
-            reader.listeners.delete(listener);
-            signal?.removeEventListener("abort", end);
-            release(topic, reader);
-          });
-          if (closed || signal?.aborted) {
-            queue.end();
-            return queue;
-          }
+          const queue = new SubscriberQueue<BrokerMessage>(
+            queueSize,
+            (ended) => {
+              queues.delete(ended);
+              reader.listeners.delete(listener);
+              release(topic, reader);
+            },
+            signal,
+          );
+          if (closed) queue.end();
+          if (queue.closed) return queue;
           queues.add(queue);
           reader.listeners.add(listener);
-          signal?.addEventListener("abort", end, { once: true });
           if (lastEventId !== undefined) {
             // Listen first, then read the history: whatever lands in between is in one or the other.
             reader.ready
