@@ -2,7 +2,7 @@ import { RivuletError } from "@rivulet/shared";
 import type { ResolvedOptions } from "./options.js";
 import { SSE_HEADERS, errorBody, readStreamRequest } from "./request.js";
 import type { Route } from "./routes.js";
-import { runStream } from "./run-stream.js";
+import { StreamRun } from "./run-stream.js";
 import type { Sink } from "./sink.js";
 
 /** A web-standard handler: `Request → Response`, for Hono, Bun, Deno, workers and node adapters. */
@@ -41,33 +41,17 @@ export function createFetchHandler<TContext>(
       phase = "context";
       const ctx = options.context ? await options.context(request) : undefined;
 
-      const controller = new AbortController();
-      const onRequestAbort = (): void => controller.abort();
-      request.signal.addEventListener("abort", onRequestAbort, { once: true });
-      controller.signal.addEventListener("abort", () => request.signal.removeEventListener("abort", onRequestAbort), {
-        once: true,
-      });
-      // The client may have left while `context` ran; "abort" does not fire again for it.
-      if (request.signal.aborted) controller.abort();
-      const { route } = streamRequest;
       const resumed = streamRequest.lastEventId !== undefined;
-      const { body, head } = createBody((sink) =>
-        runStream({
-          path: route.path,
-          stream: route.stream,
-          events: route.handler({
-            input: streamRequest.input,
-            signal: controller.signal,
-            lastEventId: streamRequest.lastEventId,
-            ctx,
-          } as never),
-          sink,
-          controller,
-          resumed,
-          options: options as ResolvedOptions<never, unknown>,
-        }).finally(() => request.signal.removeEventListener("abort", onRequestAbort)),
-      () => controller.abort(),
-      );
+      const { body, head } = createBody((sink) => {
+        const onRequestAbort = (): void => run.abort();
+        request.signal.addEventListener("abort", onRequestAbort, { once: true });
+        const run = new StreamRun(streamRequest, ctx, sink, options as ResolvedOptions<never, unknown>, () =>
+          request.signal.removeEventListener("abort", onRequestAbort),
+        );
+        // The client may have left while `context` ran; "abort" does not fire again for it.
+        if (request.signal.aborted) run.abort();
+        return run;
+      });
       // A resume waits for its first bytes, so that a stream with nothing left can still answer 204.
       if (resumed && (await head) === "empty") return new Response(null, { status: 204 });
       return new Response(body, { status: 200, headers: SSE_HEADERS });
@@ -84,14 +68,15 @@ export function createFetchHandler<TContext>(
 /**
  * A byte stream whose `pull` is the backpressure signal for the sink, and
  * `head`: whether the stream has bytes ("stream") or ended with none ("empty").
+ * Cancelling the body aborts what `run` started.
  */
 function createBody(
-  run: (sink: Sink) => Promise<void>,
-  cancel: () => void,
+  run: (sink: Sink) => { abort(): void },
 ): { body: ReadableStream<Uint8Array>; head: Promise<"stream" | "empty"> } {
   const encoder = new TextEncoder();
   let pulled: (() => void) | undefined;
   let closed = false;
+  let started: { abort(): void } | undefined;
   let settleHead: (kind: "stream" | "empty") => void = () => {};
   const head = new Promise<"stream" | "empty">((resolve) => (settleHead = resolve));
   const body = new ReadableStream<Uint8Array>(
@@ -114,7 +99,7 @@ function createBody(
           end: () => close("stream"),
           noContent: () => close("empty"),
         };
-        void run(sink);
+        started = run(sink);
       },
       pull() {
         pulled?.();
@@ -123,7 +108,7 @@ function createBody(
       cancel() {
         closed = true;
         pulled?.();
-        cancel();
+        started?.abort();
       },
     },
     { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },

@@ -3,7 +3,7 @@ import { RivuletError } from "@rivulet/shared";
 import type { ResolvedOptions } from "./options.js";
 import { SSE_HEADERS, errorBody, readStreamRequest } from "./request.js";
 import type { Route } from "./routes.js";
-import { runStream } from "./run-stream.js";
+import { StreamRun } from "./run-stream.js";
 import type { Sink } from "./sink.js";
 
 /** A node `http` request handler; with Express/Connect, `next` is called for paths outside the prefix. */
@@ -45,27 +45,11 @@ export function createNodeHandler<TContext>(
       const ctx = options.context ? await options.context(req) : undefined;
       if (res.destroyed) return;
 
-      const controller = new AbortController();
-      // "close" fires when the client leaves, and also after we end the response; the abort is then a no-op.
-      res.once("close", () => controller.abort());
       req.socket.setNoDelay(true);
-      const resumed = request.lastEventId !== undefined;
       // A resume waits for its first bytes, so that a stream with nothing left can still answer 204.
-      if (!resumed) openStream(res);
-      await runStream({
-        path: request.route.path,
-        stream: request.route.stream,
-        events: request.route.handler({
-          input: request.input,
-          signal: controller.signal,
-          lastEventId: request.lastEventId,
-          ctx,
-        } as never),
-        sink: nodeSink(res),
-        controller,
-        resumed,
-        options: options as ResolvedOptions<never, unknown>,
-      });
+      if (request.lastEventId === undefined) openStream(res);
+      (res as StreamResponse)[RUN] = new StreamRun(request, ctx, new NodeSink(res), options as ResolvedOptions<never, unknown>);
+      res.on("close", abortRun);
     } catch (thrown) {
       // The client left while we read its body or ran `context`: nobody to answer, nothing to report.
       if (req.destroyed && res.destroyed) return;
@@ -74,6 +58,18 @@ export function createNodeHandler<TContext>(
       refuse(res, error);
     }
   }
+}
+
+const RUN = Symbol("rivulet.run");
+type StreamResponse = ServerResponse & { [RUN]?: StreamRun };
+
+/**
+ * "close" fires when the client leaves, and also after the stream ends the
+ * response (`abort` is then a no-op). One listener for every response, which
+ * finds its stream on it, rather than a closure per connection.
+ */
+function abortRun(this: StreamResponse): void {
+  this[RUN]?.abort();
 }
 
 function openStream(res: ServerResponse): void {
@@ -101,33 +97,41 @@ function corkForThisTick(res: ServerResponse): void {
   if (corked.push(res) === 1) process.nextTick(uncorkAll);
 }
 
-function nodeSink(res: ServerResponse): Sink {
-  return {
-    write: (chunk) => {
-      if (!res.headersSent) openStream(res);
-      corkForThisTick(res);
-      return res.write(chunk);
-    },
-    drained: () =>
-      new Promise<void>((resolve) => {
-        const done = (): void => {
-          res.off("drain", done);
-          res.off("close", done);
-          resolve();
-        };
-        res.on("drain", done);
-        res.on("close", done);
-      }),
-    end: () => {
-      if (res.destroyed || res.writableEnded) return;
-      if (!res.headersSent) openStream(res);
-      res.end();
-    },
-    noContent: () => {
-      res.writeHead(204);
-      res.end();
-    },
-  };
+/** A `ServerResponse` as a sink; a class, so that each connection costs one small object rather than four closures. */
+class NodeSink implements Sink {
+  constructor(private readonly res: ServerResponse) {}
+
+  write(chunk: string): boolean {
+    const { res } = this;
+    if (!res.headersSent) openStream(res);
+    corkForThisTick(res);
+    return res.write(chunk);
+  }
+
+  drained(): Promise<void> {
+    const { res } = this;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        res.off("drain", done);
+        res.off("close", done);
+        resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+    });
+  }
+
+  end(): void {
+    const { res } = this;
+    if (res.destroyed || res.writableEnded) return;
+    if (!res.headersSent) openStream(res);
+    res.end();
+  }
+
+  noContent(): void {
+    this.res.writeHead(204);
+    this.res.end();
+  }
 }
 
 function refuse(res: ServerResponse, error: RivuletError): void {

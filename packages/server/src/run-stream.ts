@@ -1,19 +1,10 @@
-import { END_EVENT, ERROR_EVENT, KEEP_ALIVE, RivuletError, encodeEvent, type AnyStream } from "@rivulet/shared";
+import { END_EVENT, ERROR_EVENT, KEEP_ALIVE, RivuletError, encodeEvent } from "@rivulet/shared";
 import { encodeYielded, type Yielded } from "./encode-event.js";
+import { startKeepAlive, stopKeepAlive, type KeepAliveTarget } from "./keep-alive.js";
 import type { ResolvedOptions } from "./options.js";
+import type { StreamRequest } from "./request.js";
+import type { Route } from "./routes.js";
 import type { Sink } from "./sink.js";
-
-export interface RunStreamArgs {
-  path: string;
-  stream: AnyStream;
-  events: AsyncIterable<unknown>;
-  sink: Sink;
-  /** Aborted when the client goes away; also what the handler sees. */
-  controller: AbortController;
-  /** The client resumes (it sent a last event ID): a stream with nothing more to send answers 204. */
-  resumed: boolean;
-  options: ResolvedOptions<never, unknown>;
-}
 
 const END = encodeEvent({ event: END_EVENT, data: "" });
 /** The reconnection hint written when `maxDurationMs` rotates a connection. */
@@ -21,107 +12,170 @@ export const ROTATE_RETRY_MS = 500;
 const ROTATE = `retry: ${ROTATE_RETRY_MS}\n\n`;
 
 /**
- * Pulls events from a handler, validates and encodes each, and writes it,
- * waiting while the sink is over its high-water mark, so a slow client
- * pauses the generator instead of growing memory.
+ * One stream on one connection: pulls events from the handler, validates and
+ * encodes each, and writes it, waiting while the sink is over its high-water
+ * mark, so a slow client pauses the handler instead of growing memory.
  *
- * The client leaving aborts `controller`, and the abort itself frees
- * everything of ours at once — timers, listener, response — even if the
- * generator is stuck on a promise that never settles, and asks the generator
- * to `return()`, which runs its `finally` blocks as soon as it reaches its
- * next `yield`. (The loop does not race each `next()` against the abort: that
- * would cost a promise per event, and there is nothing left for it to free.)
+ * `abort()` (the client left) frees everything of ours at once — keep-alive,
+ * timers, response — even if the handler is stuck on a promise that never
+ * settles, and asks its iterator to `return()`, which runs a generator's
+ * `finally` blocks as soon as it reaches its next `yield`. (The loop does not
+ * race each `next()` against the abort: that would cost a promise per event,
+ * and there is nothing left for it to free.)
+ *
+ * An idle stream is what a server holds thousands of, so it is kept small:
+ * the loop is two callbacks made once, not an async function whose frame
+ * stays suspended; the keep-alive timer is shared (see keep-alive.ts); and
+ * the handler's `signal` is made only when the handler reads it (an
+ * `AbortSignal` with its listeners is about 1 KB, and a handler that returns
+ * a broker subscription needs none: `return()` ends that at once).
  *
  * With `maxDurationMs`, the connection ends after that long (less up to 10 %,
  * so connections opened together do not all rotate together) with a `retry:`
  * hint and no end event, so clients resume on a fresh connection.
  */
-export async function runStream(args: RunStreamArgs): Promise<void> {
-  const { path, stream, events, sink, controller, options } = args;
-  const { signal } = controller;
-  const iterator = events[Symbol.asyncIterator]();
+export class StreamRun implements KeepAliveTarget {
+  readonly #route: Route;
+  /** The ID the client resumes from: a stream with nothing more to send then answers 204. */
+  readonly #lastEventId: string | undefined;
+  readonly #sink: Sink;
+  readonly #options: ResolvedOptions<never, unknown>;
+  readonly #onFinish: (() => void) | undefined;
+  #controller: AbortController | undefined;
+  #iterator: AsyncIterator<unknown> | undefined;
+  #rotation: ReturnType<typeof setTimeout> | undefined;
+  #finished = false;
+  #generatorDone = false;
+  #idle = true;
+  #blocked = false;
+  #wrote = false;
 
-  let idle = true;
-  let blocked = false;
-  let wrote = false;
-  let generatorDone = false;
-  const keepAlive =
-    options.keepAliveMs === false
-      ? undefined
-      : setInterval(() => {
-          // A blocked stream has bytes in flight already; pings would only pile up behind them.
-          if (idle && !blocked) {
-            wrote = true;
-            sink.write(KEEP_ALIVE);
-          }
-          idle = true;
-        }, options.keepAliveMs);
-  const rotation =
-    options.maxDurationMs === false
-      ? undefined
-      : setTimeout(
-          () => {
-            sink.write(ROTATE);
-            controller.abort();
-          },
-          options.maxDurationMs * (1 - 0.1 * Math.random()),
-        );
+  /** Starts the handler at once; `onFinish` is called once, when the stream is over and the sink ended. */
+  constructor(
+    request: StreamRequest,
+    ctx: unknown,
+    sink: Sink,
+    options: ResolvedOptions<never, unknown>,
+    onFinish?: () => void,
+  ) {
+    this.#route = request.route;
+    this.#lastEventId = request.lastEventId;
+    this.#sink = sink;
+    this.#options = options;
+    this.#onFinish = onFinish;
+    if (options.keepAliveMs !== false) startKeepAlive(options.keepAliveMs, this);
+    if (options.maxDurationMs !== false) {
+      this.#rotation = setTimeout(
+        () => {
+          sink.write(ROTATE);
+          this.abort();
+        },
+        options.maxDurationMs * (1 - 0.1 * Math.random()),
+      );
+    }
+    try {
+      const run = this;
+      const events = request.route.handler({
+        input: request.input,
+        lastEventId: request.lastEventId,
+        ctx,
+        get signal() {
+          return run.signal;
+        },
+      } as never);
+      this.#iterator = events[Symbol.asyncIterator]();
+    } catch (thrown) {
+      this.#generatorDone = true;
+      this.#fail(thrown);
+      return;
+    }
+    this.#pull();
+  }
 
-  // A plain flag for the loop: reading `signal.aborted` on every event costs more than it should.
-  let finished = false;
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    if (keepAlive) clearInterval(keepAlive);
-    if (rotation) clearTimeout(rotation);
-    signal.removeEventListener("abort", finish);
-    sink.end();
-    // The stream is over for whatever reason: whatever still listens to `signal` can stop.
-    if (!signal.aborted) controller.abort();
-    if (!generatorDone) {
+  /** The handler's `signal`: aborted when the stream is over, for whatever reason. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#finished) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  /** The client left (or the stream is over): frees everything and ends the handler. */
+  abort(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const options = this.#options;
+    if (options.keepAliveMs !== false) stopKeepAlive(options.keepAliveMs, this);
+    if (this.#rotation) clearTimeout(this.#rotation);
+    this.#sink.end();
+    this.#controller?.abort();
+    if (this.#iterator && !this.#generatorDone) {
       // Not awaited: a generator stuck on a promise would hold us here forever.
-      iterator.return?.().catch((error: unknown) => {
-        options.onError(RivuletError.from(error), { path, phase: "stream" });
+      this.#iterator.return?.().catch((error: unknown) => {
+        options.onError(RivuletError.from(error), { path: this.#route.path, phase: "stream" });
       });
     }
-  };
-  signal.addEventListener("abort", finish, { once: true });
-  // Aborted before we started listening (the client left during `context`): "abort" will not fire again.
-  if (signal.aborted) finish();
+    this.#onFinish?.();
+  }
 
-  try {
-    while (!finished) {
-      let result: IteratorResult<unknown>;
-      try {
-        result = await iterator.next();
-      } catch (thrown) {
-        generatorDone = true;
-        throw thrown;
-      }
-      if (finished) break;
+  tick(): void {
+    // A blocked stream has bytes in flight already; pings would only pile up behind them.
+    if (this.#idle && !this.#blocked) {
+      this.#wrote = true;
+      this.#sink.write(KEEP_ALIVE);
+    }
+    this.#idle = true;
+  }
+
+  #pull(): void {
+    let next: Promise<IteratorResult<unknown>>;
+    try {
+      next = (this.#iterator as AsyncIterator<unknown>).next();
+    } catch (thrown) {
+      return this.#onThrown(thrown);
+    }
+    next.then(this.#onResult, this.#onThrown);
+  }
+
+  readonly #onResult = (result: IteratorResult<unknown>): void => {
+    if (this.#finished) return;
+    try {
       if (result.done) {
-        generatorDone = true;
-        if (args.resumed && !wrote) sink.noContent();
-        else sink.write(END);
-        break;
+        this.#generatorDone = true;
+        if (this.#lastEventId !== undefined && !this.#wrote) this.#sink.noContent();
+        else this.#sink.write(END);
+        return this.abort();
       }
-      idle = false;
-      wrote = true;
-      if (!sink.write(encodeYielded(result.value as Yielded, stream, options))) {
-        blocked = true;
-        await sink.drained();
-        blocked = false;
-      }
+      this.#idle = false;
+      this.#wrote = true;
+      const { stream } = this.#route;
+      if (this.#sink.write(encodeYielded(result.value as Yielded, stream, this.#options))) return this.#pull();
+      this.#blocked = true;
+      void this.#sink.drained().then(() => {
+        this.#blocked = false;
+        if (!this.#finished) this.#pull();
+      });
+    } catch (thrown) {
+      this.#fail(thrown);
     }
-  } catch (thrown) {
-    if (!signal.aborted) {
-      const error = RivuletError.from(thrown);
-      options.onError(error, { path, phase: error.code === "INVALID_EVENT" ? "event" : "stream" });
-      // A slow consumer is cut loose like a rotation: no end event, so its client resumes from history.
-      if (error.code === "SLOW_CONSUMER") sink.write(ROTATE);
-      else sink.write(encodeEvent({ event: ERROR_EVENT, data: JSON.stringify(error.toJSON()) }));
-    }
-  } finally {
-    finish();
+  };
+
+  /** The handler threw (or its `next()` did): it is done. */
+  readonly #onThrown = (thrown: unknown): void => {
+    this.#generatorDone = true;
+    this.#fail(thrown);
+  };
+
+  /** Reports an error and ends the stream with it, unless the stream is already over. */
+  #fail(thrown: unknown): void {
+    if (this.#finished) return;
+    const error = RivuletError.from(thrown);
+    const { path } = this.#route;
+    this.#options.onError(error, { path, phase: error.code === "INVALID_EVENT" ? "event" : "stream" });
+    // A slow consumer is cut loose like a rotation: no end event, so its client resumes from history.
+    if (error.code === "SLOW_CONSUMER") this.#sink.write(ROTATE);
+    else this.#sink.write(encodeEvent({ event: ERROR_EVENT, data: JSON.stringify(error.toJSON()) }));
+    this.abort();
   }
 }
