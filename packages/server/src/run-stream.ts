@@ -1,6 +1,7 @@
 import { END_EVENT, ERROR_EVENT, KEEP_ALIVE, RivuletError, encodeEvent } from "@rivulet/shared";
 import { encodeYielded, type Yielded } from "./encode-event.js";
 import { startKeepAlive, stopKeepAlive, type KeepAliveTarget } from "./keep-alive.js";
+import { SubscriberQueue, type QueueConsumer } from "./broker/queue.js";
 import type { ResolvedOptions } from "./options.js";
 import type { StreamRequest } from "./request.js";
 import type { Route } from "./routes.js";
@@ -34,7 +35,7 @@ const ROTATE = `retry: ${ROTATE_RETRY_MS}\n\n`;
  * so connections opened together do not all rotate together) with a `retry:`
  * hint and no end event, so clients resume on a fresh connection.
  */
-export class StreamRun implements KeepAliveTarget {
+export class StreamRun implements KeepAliveTarget, QueueConsumer<unknown> {
   readonly #route: Route;
   /** The ID the client resumes from: a stream with nothing more to send then answers 204. */
   readonly #lastEventId: string | undefined;
@@ -49,6 +50,10 @@ export class StreamRun implements KeepAliveTarget {
   #idle = true;
   #blocked = false;
   #wrote = false;
+  /** Whether a returned subscription was attached to (see `#continue`). */
+  #attached = false;
+  #onResult: ((result: IteratorResult<unknown>) => void) | undefined;
+  #onThrown: ((thrown: unknown) => void) | undefined;
 
   /** Starts the handler at once; `onFinish` is called once, when the stream is over and the sink ended. */
   constructor(
@@ -85,11 +90,10 @@ export class StreamRun implements KeepAliveTarget {
       } as never);
       this.#iterator = events[Symbol.asyncIterator]();
     } catch (thrown) {
-      this.#generatorDone = true;
-      this.#fail(thrown);
+      this.fail(thrown);
       return;
     }
-    this.#pull();
+    this.#continue();
   }
 
   /** The handler's `signal`: aborted when the stream is over, for whatever reason. */
@@ -128,44 +132,72 @@ export class StreamRun implements KeepAliveTarget {
     this.#idle = true;
   }
 
-  #pull(): void {
+  /**
+   * A broker subscription returned as it is delivers its messages straight
+   * from `publish` (see `SubscriberQueue.attach`); any other iterable is
+   * pulled, one `next()` at a time.
+   */
+  #continue(): void {
+    const iterator = this.#iterator as AsyncIterator<unknown>;
+    if (iterator instanceof SubscriberQueue) {
+      if (this.#attached) iterator.resume();
+      else {
+        this.#attached = true;
+        iterator.attach(this);
+      }
+      return;
+    }
     let next: Promise<IteratorResult<unknown>>;
     try {
-      next = (this.#iterator as AsyncIterator<unknown>).next();
+      next = iterator.next();
     } catch (thrown) {
-      return this.#onThrown(thrown);
+      return this.fail(thrown);
     }
+    // Made on the first pull, not per stream: an attached subscription never needs them.
+    this.#onResult ??= (result) => {
+      if (result.done) this.complete();
+      else if (this.deliver(result.value)) this.#continue();
+    };
+    this.#onThrown ??= (thrown) => this.fail(thrown);
     next.then(this.#onResult, this.#onThrown);
   }
 
-  readonly #onResult = (result: IteratorResult<unknown>): void => {
-    if (this.#finished) return;
+  /** Writes one event; `false` when the stream is over or must wait for the sink, which continues it once drained. */
+  deliver(value: unknown): boolean {
+    if (this.#finished) return false;
     try {
-      if (result.done) {
-        this.#generatorDone = true;
-        if (this.#lastEventId !== undefined && !this.#wrote) this.#sink.noContent();
-        else this.#sink.write(END);
-        return this.abort();
-      }
       this.#idle = false;
       this.#wrote = true;
-      const { stream } = this.#route;
-      if (this.#sink.write(encodeYielded(result.value as Yielded, stream, this.#options))) return this.#pull();
+      if (this.#sink.write(encodeYielded(value as Yielded, this.#route.stream, this.#options))) return true;
       this.#blocked = true;
       void this.#sink.drained().then(() => {
         this.#blocked = false;
-        if (!this.#finished) this.#pull();
+        if (!this.#finished) this.#continue();
       });
     } catch (thrown) {
       this.#fail(thrown);
     }
-  };
+    return false;
+  }
 
-  /** The handler threw (or its `next()` did): it is done. */
-  readonly #onThrown = (thrown: unknown): void => {
+  /** The handler (or the subscription it returned) is done. */
+  complete(): void {
+    if (this.#finished) return;
     this.#generatorDone = true;
-    this.#fail(thrown);
-  };
+    try {
+      if (this.#lastEventId !== undefined && !this.#wrote) this.#sink.noContent();
+      else this.#sink.write(END);
+    } catch (thrown) {
+      return this.#fail(thrown);
+    }
+    this.abort();
+  }
+
+  /** The handler threw (or its `next()` did, or the subscription failed): it is done. */
+  fail(error: unknown): void {
+    this.#generatorDone = true;
+    this.#fail(error);
+  }
 
   /** Reports an error and ends the stream with it, unless the stream is already over. */
   #fail(thrown: unknown): void {

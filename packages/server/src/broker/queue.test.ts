@@ -132,4 +132,135 @@ describe("SubscriberQueue", () => {
     expect(await q.next()).toEqual({ value: undefined, done: true });
     expect(onEnd).toHaveBeenCalledTimes(1);
   });
+
+  it("ends itself, calling onEnd once, when its signal aborts; an aborted signal gives an ended queue", async () => {
+    const controller = new AbortController();
+    const onEnd = vi.fn();
+    const q = new SubscriberQueue<number>(3, onEnd, controller.signal);
+    const waiting = q.next();
+    controller.abort();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    expect(onEnd).toHaveBeenCalledTimes(1);
+    expect(onEnd).toHaveBeenCalledWith(q);
+    const late = new SubscriberQueue<number>(3, onEnd, controller.signal);
+    expect(late.closed).toBe(true);
+    expect(onEnd).toHaveBeenCalledTimes(2);
+  });
+});
+
+/** A consumer that records what it is handed and pauses when told to. */
+function consumer(pauseAfter = Number.POSITIVE_INFINITY) {
+  const items: number[] = [];
+  const record = {
+    items,
+    completed: 0,
+    failures: [] as unknown[],
+    deliver: (item: number): boolean => {
+      items.push(item);
+      return items.length < pauseAfter;
+    },
+    complete: () => void record.completed++,
+    fail: (error: unknown) => void record.failures.push(error),
+  };
+  return record;
+}
+
+describe("SubscriberQueue.attach", () => {
+  it("hands over queued items, then each live item from inside push, in order", () => {
+    const { queue: q } = queue(10);
+    q.replay([1, 2]);
+    q.push(3);
+    const c = consumer();
+    q.attach(c);
+    expect(c.items).toEqual([1, 2, 3]);
+    q.push(4);
+    // Synchronous: no promise, no microtask between publish and delivery.
+    expect(c.items).toEqual([1, 2, 3, 4]);
+    q.replay([]);
+    q.push(5);
+    expect(c.items).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("keeps items while the consumer is paused, and hands them over in order on resume", () => {
+    const { queue: q, onEnd } = queue(3);
+    const c = consumer(1);
+    q.attach(c);
+    q.push(1);
+    q.push(2);
+    q.push(3);
+    expect(c.items).toEqual([1]);
+    c.deliver = (item) => {
+      c.items.push(item);
+      return true;
+    };
+    q.resume();
+    expect(c.items).toEqual([1, 2, 3]);
+    q.push(4);
+    expect(c.items).toEqual([1, 2, 3, 4]);
+    expect(onEnd).not.toHaveBeenCalled();
+  });
+
+  it("fails a consumer paused for more than `limit` items with SLOW_CONSUMER, once", () => {
+    const { queue: q, onEnd } = queue(2);
+    const c = consumer(1);
+    q.attach(c);
+    for (const n of [1, 2, 3, 4, 5]) q.push(n);
+    expect(c.items).toEqual([1]);
+    expect(c.failures).toHaveLength(1);
+    expect(c.failures[0]).toMatchObject({ code: "SLOW_CONSUMER" });
+    expect(onEnd).toHaveBeenCalledTimes(1);
+    q.resume();
+    expect(c.items).toEqual([1]);
+  });
+
+  it("tells the consumer of an end or failure, also one that came before attach", () => {
+    const ended = queue();
+    const c1 = consumer();
+    ended.queue.attach(c1);
+    ended.queue.end();
+    ended.queue.end();
+    expect(c1.completed).toBe(1);
+
+    const gap = new RivuletError("HISTORY_GAP", "gone");
+    const failed = queue();
+    failed.queue.fail(gap);
+    const c2 = consumer();
+    failed.queue.attach(c2);
+    expect(c2.failures).toEqual([gap]);
+    expect(c2.completed).toBe(0);
+
+    const early = queue();
+    early.queue.end();
+    const c3 = consumer();
+    early.queue.attach(c3);
+    expect(c3.completed).toBe(1);
+  });
+
+  it("stops handing over items once the consumer ends it from inside deliver", () => {
+    const { queue: q, onEnd } = queue(10);
+    q.replay([1, 2, 3]);
+    const c = consumer();
+    c.deliver = (item) => {
+      c.items.push(item);
+      if (item === 2) q.end();
+      return true;
+    };
+    q.attach(c);
+    expect(c.items).toEqual([1, 2]);
+    expect(c.completed).toBe(1);
+    expect(onEnd).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps the order of an item pushed from inside deliver", () => {
+    const { queue: q } = queue(10);
+    q.replay([1, 2]);
+    const c = consumer();
+    c.deliver = (item) => {
+      c.items.push(item);
+      if (item === 1) q.push(3);
+      return true;
+    };
+    q.attach(c);
+    expect(c.items).toEqual([1, 2, 3]);
+  });
 });

@@ -1,6 +1,19 @@
 import { RivuletError } from "@rivulet/shared";
 
 /**
+ * Takes a subscription's items as they come, with no promise per item: the
+ * stream loop, when a handler returns a subscription as it is (see `attach`).
+ */
+export interface QueueConsumer<T> {
+  /** One item; `false` pauses delivery until the consumer calls `resume()`. */
+  deliver(item: T): boolean;
+  /** The subscription ended quietly. */
+  complete(): void;
+  /** The subscription failed (`SLOW_CONSUMER`, `HISTORY_GAP`, …). */
+  fail(error: unknown): void;
+}
+
+/**
  * One subscriber's bounded queue: `push` never blocks the publisher. A
  * subscriber more than `limit` messages behind is failed with `SLOW_CONSUMER`
  * and its queue dropped at once, so one slow client costs the others nothing.
@@ -10,12 +23,17 @@ import { RivuletError } from "@rivulet/shared";
  * subscribers: with thousands of idle subscribers, every object counts.
  */
 export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
+  /** Undefined when empty, never an empty array: what `next` and `push` test. */
   #items: T[] | undefined;
   #head = 0;
   /** Replayed items still queued; replay comes before any live item, so they are the first ones. */
   #replayed = 0;
   /** The pending `next()`; a failure resolves it with a rejected promise, so no `reject` is kept. */
   #resolve: ((result: IteratorResult<T, undefined> | Promise<never>) => void) | undefined;
+  #consumer: QueueConsumer<T> | undefined;
+  #paused = false;
+  /** Inside `#flush`: a push meanwhile is queued, so that items keep their order. */
+  #flushing = false;
   #failure: unknown;
   #done = false;
   readonly #limit: number;
@@ -41,11 +59,36 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     this.end();
   }
 
+  /**
+   * Delivers items to `consumer` from now on, instead of through `next()`:
+   * a live item goes to it straight from `push`, within the publisher's call,
+   * so a message reaches thousands of subscribers with no promise or
+   * microtask each. While the consumer is paused, items wait here as they
+   * would for a slow reader, up to the limit.
+   */
+  attach(consumer: QueueConsumer<T>): void {
+    if (this.#failure !== undefined) return consumer.fail(this.#failure);
+    if (this.#done) return consumer.complete();
+    this.#consumer = consumer;
+    this.#flush();
+  }
+
+  /** The consumer takes items again after `deliver` returned `false`. */
+  resume(): void {
+    this.#paused = false;
+    this.#flush();
+  }
+
   /** Queues a live message; over the limit, fails the subscriber instead. */
   push(item: T): void {
     if (this.closed) return;
     if (this.#resolve) {
       this.#resolveWith({ value: item, done: false });
+      return;
+    }
+    const consumer = this.#consumer;
+    if (consumer && !this.#paused && !this.#flushing && this.#items === undefined) {
+      this.#paused = !consumer.deliver(item);
       return;
     }
     const items = (this.#items ??= []);
@@ -64,9 +107,11 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
       this.#resolveWith({ value: items[0] as T, done: false });
       from = 1;
     }
+    if (from === items.length) return;
     const queued = (this.#items ??= []);
     for (let i = from; i < items.length; i++) queued.push(items[i] as T);
     this.#replayed += items.length - from;
+    this.#flush();
   }
 
   /** Ends the subscriber with an error, after nothing more: what is queued is dropped. */
@@ -75,24 +120,11 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     this.#failure = error;
     this.#drop();
     if (this.#resolve) this.#resolveWith(Promise.reject(error));
+    this.#consumer?.fail(error);
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
-    const items = this.#items;
-    if (items !== undefined && this.#head < items.length) {
-      const value = items[this.#head] as T;
-      this.#head++;
-      if (this.#replayed > 0) this.#replayed--;
-      if (this.#head === items.length) {
-        this.#items = undefined;
-        this.#head = 0;
-      } else if (this.#head > 1024 && this.#head * 2 > items.length) {
-        // A reader that never quite catches up would otherwise keep every message it read.
-        this.#items = items.slice(this.#head);
-        this.#head = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
+    if (this.#items !== undefined) return Promise.resolve({ value: this.#take(), done: false });
     if (this.#failure !== undefined) {
       const failure = this.#failure;
       this.#done = true;
@@ -112,12 +144,43 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     if (this.#done) return;
     const failed = this.#failure !== undefined;
     this.#done = true;
-    if (!failed) this.#drop();
+    if (failed) return;
+    this.#drop();
     this.#resolveWith({ value: undefined, done: true });
+    this.#consumer?.complete();
   }
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** The oldest queued item; only called while there is one. */
+  #take(): T {
+    const items = this.#items as T[];
+    const value = items[this.#head] as T;
+    this.#head++;
+    if (this.#replayed > 0) this.#replayed--;
+    if (this.#head === items.length) {
+      this.#items = undefined;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > items.length) {
+      // A reader that never quite catches up would otherwise keep every message it read.
+      this.#items = items.slice(this.#head);
+      this.#head = 0;
+    }
+    return value;
+  }
+
+  /** Hands queued items to the consumer until it pauses, the queue is empty or the subscription is over. */
+  #flush(): void {
+    const consumer = this.#consumer;
+    if (!consumer || this.#flushing) return;
+    this.#flushing = true;
+    try {
+      while (!this.#paused && !this.closed && this.#items !== undefined) this.#paused = !consumer.deliver(this.#take());
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   /** Drops what is queued and leaves: called once, on the first of `end` and `fail`. */
