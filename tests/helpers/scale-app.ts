@@ -10,7 +10,17 @@ export interface ScaleAppOptions {
   port?: number;
   /** The server's keep-alive interval. @default 15000 */
   keepAliveMs?: number | false;
+  /**
+   * How the room handler relays its channel: it returns the subscription as
+   * it is (delivered straight from `publish`), or an `async function*`
+   * `yield*`s it (pulled through the generator).
+   * @default "return"
+   */
+  relay?: Relay;
 }
+
+export type Relay = "return" | "yield*";
+export const RELAYS: readonly Relay[] = ["return", "yield*"];
 
 export interface ScaleApp {
   server: http.Server;
@@ -28,7 +38,7 @@ export interface ScaleApp {
 
 /**
  * The scale tests' server: the chat contract, whose room handler is nothing
- * but `yield*` of a channel subscription, served with `router.node` on
+ * but a channel subscription (returned, or `yield*`ed: see `relay`), served with `router.node` on
  * 127.0.0.1. Besides `/sse/…` it answers a few control requests, so that a
  * test can drive it in a child process:
  *
@@ -42,9 +52,12 @@ export async function startScaleApp(broker: Broker, options: ScaleAppOptions = {
   const errors: RivuletError[] = [];
   const router = implement(contract, {
     chat: {
-      room: async function* ({ input, lastEventId, signal }) {
-        yield* rooms.subscribe(input.room, { lastEventId, signal });
-      },
+      room:
+        options.relay === "yield*"
+          ? async function* ({ input, lastEventId, signal }) {
+              yield* rooms.subscribe(input.room, { lastEventId, signal });
+            }
+          : ({ input, lastEventId }) => rooms.subscribe(input.room, { lastEventId }),
     },
   });
   const sse = router.node({

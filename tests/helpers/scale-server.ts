@@ -3,12 +3,12 @@
  * environment names, printing `ready <port>` once it listens.
  *
  * env: BROKER (`memory` | `redis`), REDIS_URL, KEY_PREFIX, PORT (default 0),
- * QUEUE_SIZE, HISTORY_SIZE. It exits when its stdin closes (the test process
+ * QUEUE_SIZE, HISTORY_SIZE, RELAY (`return` | `yield*`, see `ScaleAppOptions`). It exits when its stdin closes (the test process
  * went away) or on SIGTERM.
  */
 import { memoryBroker, type Broker } from "@rivulet/server";
 import { redisBroker } from "@rivulet/server/redis";
-import { startScaleApp } from "./scale-app.js";
+import { startScaleApp, type Relay } from "./scale-app.js";
 
 const env = process.env;
 const optional = (name: string): number | undefined => (env[name] ? Number(env[name]) : undefined);
@@ -27,7 +27,7 @@ const broker: Broker =
       })
     : memoryBroker(sizes);
 
-const app = await startScaleApp(broker, { port: Number(env["PORT"] ?? 0) });
+const app = await startScaleApp(broker, { port: Number(env["PORT"] ?? 0), relay: env["RELAY"] === "yield*" ? "yield*" : "return" });
 
 let stopping = false;
 async function stop(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * 1,000 subscribers of one topic, one server process: every subscriber gets
  * every published event exactly once and in order, over real sockets, with
- * the memory broker and with the Redis broker.
+ * the memory broker and with the Redis broker, and with each way a handler
+ * relays a subscription (returned as it is, or `yield*`ed).
  *
  * The server runs in a child process (`scale-server.ts`, with `--expose-gc`)
  * so that its memory per connection can be measured apart from the 1,000
@@ -11,6 +12,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { startScaleChild, type ScaleChild } from "../helpers/scale-child.js";
+import { RELAYS } from "../helpers/scale-app.js";
 import { roomPath } from "../helpers/scale-contract.js";
 import { REDIS_URL, checkRedis, deleteKeys, uniquePrefix } from "../helpers/scale-redis.js";
 import { openSse, percentile, until, type SseSocket } from "../helpers/sse-socket.js";
@@ -41,13 +43,15 @@ interface Memory {
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
 
-describe.each(["memory", "redis"] as const)("1,000 subscribers of one topic in one process (%s broker)", (kind) => {
+const CASES = (["memory", "redis"] as const).flatMap((kind) => RELAYS.map((relay) => [kind, relay] as const));
+
+describe.each(CASES)("1,000 subscribers of one topic in one process (%s broker, handler: %s)", (kind, relay) => {
   it.skipIf(kind === "redis" && !redisReachable)(
     `each of ${SUBSCRIBERS} SSE connections receives all ${EVENTS} events exactly once, in order`,
     async () => {
       const prefix = uniquePrefix(`fanout-${kind}`);
       if (kind === "redis") prefixes.push(prefix);
-      const child = await startScaleChild({ BROKER: kind, REDIS_URL, KEY_PREFIX: prefix });
+      const child = await startScaleChild({ BROKER: kind, REDIS_URL, KEY_PREFIX: prefix, RELAY: relay });
       children.push(child);
       await child.control("/control/warm", { topic: TOPIC });
       const before = await child.control<Memory>("/control/memory");
@@ -98,6 +102,7 @@ describe.each(["memory", "redis"] as const)("1,000 subscribers of one topic in o
 
       const figures = {
         broker: kind,
+        relay,
         subscribers: SUBSCRIBERS,
         events: EVENTS,
         deliveries: SUBSCRIBERS * EVENTS,
@@ -113,7 +118,7 @@ describe.each(["memory", "redis"] as const)("1,000 subscribers of one topic in o
         serverRss: `${mb(before.rss)} → ${mb(after.rss)}`,
         gcBeforeMeasuring: after.gc,
       };
-      console.log(`[scale] 1,000 subscribers, ${kind} broker:\n${JSON.stringify(figures, null, 2)}`);
+      console.log(`[scale] 1,000 subscribers, ${kind} broker, handler ${relay}:\n${JSON.stringify(figures, null, 2)}`);
 
       for (const socket of mine) socket.destroy();
       await child.kill();

@@ -16,7 +16,7 @@ import { createClient } from "@rivulet/client";
 import { memoryBroker } from "@rivulet/server";
 import { END_EVENT, ERROR_EVENT } from "@rivulet/shared";
 import { afterAll, describe, expect, it } from "vitest";
-import { startScaleApp, type ScaleApp } from "../helpers/scale-app.js";
+import { RELAYS, startScaleApp, type ScaleApp } from "../helpers/scale-app.js";
 import { contract, roomPath } from "../helpers/scale-contract.js";
 import { openSse, percentile, type RawEvent, type SseSocket } from "../helpers/sse-socket.js";
 
@@ -87,10 +87,10 @@ async function lockStep(
   return { latencies, ms: performance.now() - started };
 }
 
-describe("a slow subscriber", () => {
+describe.each(RELAYS)("a slow subscriber (handler: %s)", (relay) => {
   it("does not delay the others; it is cut with SLOW_CONSUMER and resumes from history", async () => {
     const broker = memoryBroker({ queueSize: QUEUE_SIZE, historySize: 2 * MESSAGES });
-    const app = await startScaleApp(broker, { keepAliveMs: false });
+    const app = await startScaleApp(broker, { keepAliveMs: false, relay });
     cleanups.push(() => broker.close(), () => app.close());
 
     const counter = arrivals(OTHERS);

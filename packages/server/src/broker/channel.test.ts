@@ -1,9 +1,13 @@
 import { END_EVENT, RivuletError, createEventStreamParser, superjsonCodec, type ParsedEvent } from "@rivulet/shared";
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { implement } from "../implement.js";
-import { AT, contract } from "../test-utils/contract.js";
+import { AT, contract, query } from "../test-utils/contract.js";
+import { closeAll, serve, waitFor } from "../test-utils/index.js";
 import { createChannel, type ChannelDelivery, type ChannelMessage } from "./channel.js";
 import { memoryBroker } from "./memory.js";
+import { SubscriberQueue } from "./queue.js";
+
+afterEach(closeAll);
 
 type Ticker = (typeof contract)["ticker"];
 type Room = (typeof contract)["chat"]["room"];
@@ -120,6 +124,59 @@ describe("createChannel", () => {
     expect(events.some((e) => e.event === END_EVENT)).toBe(false);
     const first = events[0] as ParsedEvent;
     expect(superjsonCodec.decode(first.data, first.meta)).toEqual({ symbol: "ACME", price: 2, at: AT });
+    await broker.close();
+  });
+
+  it("lets a handler return a subscription as it is, over HTTP: typed, resumed, dropped when the client leaves", async () => {
+    const broker = memoryBroker();
+    const tickers = createChannel(broker, contract.ticker);
+    const rooms = createChannel(broker, contract.chat.room);
+    const router = implement(contract, {
+      ticker: ({ input, lastEventId }) => tickers.subscribe(input.symbol, { lastEventId }),
+      chat: { room: ({ input }) => rooms.subscribe(input.room) },
+      // @ts-expect-error a channel of another stream yields events this stream does not have
+      clock: () => rooms.subscribe("lobby"),
+    });
+    const { origin } = await serve(router.node());
+    const seen = await tickers.publish("ACME", { event: "halt", data: { reason: "seen" } });
+    const missed = await tickers.publish("ACME", { event: "price", data: { symbol: "ACME", price: 1, at: AT } });
+
+    const controller = new AbortController();
+    const response = await fetch(`${origin}/ticker${query({ symbol: "ACME" })}`, {
+      headers: { "last-event-id": seen },
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    const events: ParsedEvent[] = [];
+    const parser = createEventStreamParser({ onEvent: (event) => events.push(event) });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const read = async (count: number): Promise<void> => {
+      while (events.length < count) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the stream ended");
+        parser.feed(value);
+      }
+    };
+    await read(1);
+    const live = await tickers.publish("ACME", { event: "price", data: { symbol: "ACME", price: 2, at: AT } });
+    await read(2);
+    expect(events.map((e) => [e.event, e.id])).toEqual([
+      ["price", missed],
+      ["price", live],
+    ]);
+    const last = events[1] as ParsedEvent;
+    expect(superjsonCodec.decode(last.data, last.meta)).toEqual({ symbol: "ACME", price: 2, at: AT });
+
+    // No signal was passed: the subscription still ends the moment the client leaves.
+    const push = vi.spyOn(SubscriberQueue.prototype, "push");
+    controller.abort();
+    await reader.cancel().catch(() => {});
+    await waitFor(async () => {
+      push.mockClear();
+      await tickers.publish("ACME", { event: "halt", data: { reason: "anyone?" } });
+      return push.mock.calls.length === 0;
+    }, "the subscriber to be dropped");
+    push.mockRestore();
     await broker.close();
   });
 });
