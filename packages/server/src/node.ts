@@ -9,6 +9,9 @@ import type { Sink } from "./sink.js";
 /** A node `http` request handler; with Express/Connect, `next` is called for paths outside the prefix. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
+/** The query of a request without one; only ever read. */
+const NO_QUERY = new URLSearchParams();
+
 export function createNodeHandler<TContext>(
   routes: ReadonlyMap<string, Route>,
   options: ResolvedOptions<IncomingMessage, TContext>,
@@ -35,7 +38,7 @@ export function createNodeHandler<TContext>(
         {
           method: req.method ?? "GET",
           path,
-          query: new URLSearchParams(search),
+          query: search === "" ? NO_QUERY : new URLSearchParams(search),
           lastEventIdHeader: headerValue(req.headers["last-event-id"]),
           readBody: () => readBody(req, options.maxBodyBytes),
         },
