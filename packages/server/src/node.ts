@@ -81,33 +81,46 @@ function openStream(res: ServerResponse): void {
 }
 
 /**
- * Responses corked in this tick. Events written in one tick go out in one
- * syscall per response: corked on the first write, all uncorked together on
- * the next tick — one callback for every response, however many, which
- * matters when a broker message is written to thousands of them at once.
+ * Writes are batched per tick: a response's first write in a tick goes out
+ * at once, as a bare `res.write` would; a second one in the same tick corks
+ * it, and the rest of the tick's events join it in one syscall when every
+ * corked response is uncorked together, on the next tick — one callback for
+ * all of them. A stream pulling many events per tick gets few syscalls; a
+ * broker message written to thousands of responses costs each no more than
+ * a plain write.
  */
+let tick = 0;
+let tickEndScheduled = false;
 let corked: ServerResponse[] = [];
 
-function uncorkAll(): void {
+function endTick(): void {
+  tickEndScheduled = false;
+  tick++;
   const responses = corked;
   corked = [];
   for (const res of responses) res.uncork();
 }
 
-function corkForThisTick(res: ServerResponse): void {
-  if (res.writableCorked > 0) return;
-  res.cork();
-  if (corked.push(res) === 1) process.nextTick(uncorkAll);
-}
-
 /** A `ServerResponse` as a sink; a class, so that each connection costs one small object rather than four closures. */
 class NodeSink implements Sink {
+  /** The tick of this response's last write (see `endTick`). */
+  #tick = -1;
+
   constructor(private readonly res: ServerResponse) {}
 
   write(chunk: string): boolean {
     const { res } = this;
     if (!res.headersSent) openStream(res);
-    corkForThisTick(res);
+    if (this.#tick !== tick) {
+      this.#tick = tick;
+      if (!tickEndScheduled) {
+        tickEndScheduled = true;
+        process.nextTick(endTick);
+      }
+    } else if (res.writableCorked === 0) {
+      res.cork();
+      corked.push(res);
+    }
     return res.write(chunk);
   }
 
