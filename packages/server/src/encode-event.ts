@@ -1,4 +1,13 @@
-import { RivuletError, encodeEvent, toIssues, type AnyStream, type DataCodec, type EncodedData } from "@rivulet/shared";
+import {
+  RivuletError,
+  encodeEvent,
+  jsonCodec,
+  superjsonCodec,
+  toIssues,
+  type AnyStream,
+  type DataCodec,
+  type EncodedData,
+} from "@rivulet/shared";
 import type { ZodType } from "zod";
 import { isShared } from "./broker/shared-message.js";
 import type { ResolvedOptions } from "./options.js";
@@ -63,5 +72,22 @@ function encodeOne(value: Yielded, stream: AnyStream, options: ResolvedOptions<n
   } else {
     encoded = options.codec.encode(value.data);
   }
-  return encodeEvent({ event: value.event, data: encoded.data, id: value.id, retry: value.retry, meta: encoded.meta });
+  const { id, retry } = value;
+  if (retry !== undefined || !LINE_FREE_CODECS.has(options.codec) || (id !== undefined && !isPlainId(id))) {
+    return encodeEvent({ event: value.event, data: encoded.data, id, retry, meta: encoded.meta });
+  }
+  // The common case, framed without `encodeEvent`'s checks that cannot fail here: the event
+  // name is one of the contract's, which refuses CR and LF, and data and meta are JSON text.
+  const head = id === undefined ? `event: ${value.event}\n` : `event: ${value.event}\nid: ${id}\n`;
+  return encoded.meta === undefined
+    ? `${head}data: ${encoded.data}\n\n`
+    : `${head}meta: ${encoded.meta}\ndata: ${encoded.data}\n\n`;
+}
+
+/** The built-in codecs write `JSON.stringify` output, which never holds a raw CR or LF. */
+const LINE_FREE_CODECS = new Set<DataCodec>([jsonCodec, superjsonCodec]);
+
+/** An ID `encodeEvent` would write as it is: no CR, LF or NUL. */
+function isPlainId(id: string): boolean {
+  return !id.includes("\n") && !id.includes("\r") && !id.includes("\0");
 }
