@@ -1,7 +1,7 @@
 import { betterSse } from "./better-sse.js";
 import { hono } from "./hono.js";
 import { raw } from "./raw.js";
-import { rivuletDefault, rivuletJson, rivuletJsonNoValidate, rivuletNoValidate } from "./rivulet.js";
+import { rivuletDefault, rivuletJson, rivuletJsonNoValidate, rivuletNoValidate, rivuletYield } from "./rivulet.js";
 import { trpc } from "./trpc.js";
 import type { Contender, ContenderId } from "./types.js";
 
@@ -17,9 +17,12 @@ export const CONTENDERS: readonly Contender[] = [
   hono,
 ];
 
+/** Every contender, those of one scenario only included. */
+const ALL: readonly Contender[] = [...CONTENDERS, rivuletYield];
+
 export function contenderById(id: string): Contender {
-  const found = CONTENDERS.find((contender) => contender.id === id);
-  if (!found) throw new Error(`Unknown contender "${id}"; one of: ${CONTENDERS.map((c) => c.id).join(", ")}`);
+  const found = ALL.find((contender) => contender.id === id);
+  if (!found) throw new Error(`Unknown contender "${id}"; one of: ${ALL.map((c) => c.id).join(", ")}`);
   return found;
 }
 
@@ -28,4 +31,4 @@ export { TOPIC_PATH, streamPath } from "./types.js";
 /** The contenders compared for connection cost: one configuration per framework. */
 export const CONNECT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "trpc", "better-sse", "hono"];
 /** The contenders with a fan-out topic. */
-export const FANOUT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "better-sse"];
+export const FANOUT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "rivulet-yield", "better-sse"];

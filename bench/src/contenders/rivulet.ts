@@ -11,14 +11,17 @@ interface RivuletConfig {
   label: string;
   validate: boolean;
   codec: "superjson" | "json";
+  /** How the topic handler relays its subscription. @default "return" */
+  relay?: "return" | "yield*";
 }
 
 /**
  * Rivulet's node handler, serving the bench contract: the stream is an async
  * generator yielding one event per `next()`; the topic is `memoryBroker` +
- * `createChannel`, which a handler `yield*`s.
+ * `createChannel`, whose subscription the handler returns as it is (or,
+ * with `relay: "yield*"`, `yield*`s from an async generator).
  */
-function rivulet({ id, label, validate, codec }: RivuletConfig): Contender {
+function rivulet({ id, label, validate, codec, relay = "return" }: RivuletConfig): Contender {
   return {
     id,
     label,
@@ -38,9 +41,12 @@ function rivulet({ id, label, validate, codec }: RivuletConfig): Contender {
             for (let i = 0; i < input.n; i++) yield { event: "book", id: String(i), data: largeEvent(i) };
           }
         },
-        topic: async function* ({ signal }) {
-          yield* ticks.subscribe("ticks", { signal });
-        },
+        topic:
+          relay === "return"
+            ? () => ticks.subscribe("ticks")
+            : async function* ({ signal }) {
+                yield* ticks.subscribe("ticks", { signal });
+              },
       });
       const handler = router.node({
         validate,
@@ -72,4 +78,12 @@ export const rivuletJsonNoValidate = rivulet({
   label: "Rivulet (validate off, JSON)",
   validate: false,
   codec: "json",
+});
+/** Fan-out only: the topic handler as an `async function*` that `yield*`s the subscription. */
+export const rivuletYield = rivulet({
+  id: "rivulet-yield",
+  label: "Rivulet, yield* (validate on, superjson)",
+  validate: true,
+  codec: "superjson",
+  relay: "yield*",
 });

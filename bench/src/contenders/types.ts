@@ -7,6 +7,7 @@ export type ContenderId =
   | "rivulet-novalidate"
   | "rivulet-json"
   | "rivulet-json-novalidate"
+  | "rivulet-yield"
   | "trpc"
   | "better-sse"
   | "hono";

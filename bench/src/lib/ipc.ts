@@ -55,10 +55,10 @@ export class Child<TApi extends Api, TInfo> {
     });
   }
 
-  /** Forks `entry` (a .ts file; the tsx loader is inherited) and waits for its `ready`. */
-  static start<TApi extends Api, TInfo>(entry: URL, args: string[]): Promise<Child<TApi, TInfo>> {
+  /** Forks `entry` (a .ts file; the tsx loader is inherited) with extra node flags, and waits for its `ready`. */
+  static start<TApi extends Api, TInfo>(entry: URL, args: string[], nodeFlags: readonly string[] = []): Promise<Child<TApi, TInfo>> {
     const child = fork(entry, args, {
-      execArgv: [...process.execArgv.filter((arg) => arg !== "--expose-gc"), "--expose-gc"],
+      execArgv: [...process.execArgv.filter((arg) => arg !== "--expose-gc"), "--expose-gc", ...nodeFlags],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     return new Promise((resolve, reject) => {

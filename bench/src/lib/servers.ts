@@ -4,7 +4,7 @@ import { Child } from "./ipc.js";
 
 export type ServerChild = Child<ServerApi, ServerInfo>;
 
-/** Starts a contender's server in its own child process. */
-export function startServer(id: ContenderId): Promise<ServerChild> {
-  return Child.start<ServerApi, ServerInfo>(SERVER_ENTRY, [id]);
+/** Starts a contender's server in its own child process, with extra node flags. */
+export function startServer(id: ContenderId, nodeFlags: readonly string[] = []): Promise<ServerChild> {
+  return Child.start<ServerApi, ServerInfo>(SERVER_ENTRY, [id], nodeFlags);
 }

@@ -121,7 +121,7 @@ function fanoutSection(results: FanoutResults): string {
       "the others stay paused during a round (the kernel holds their bytes) and are drained after it, to check that every event reached every connection. " +
       "Reading all N sockets at once would take the one client process longer than the server takes to write them, and the client would be what is measured. " +
       "Percentiles are over the sampled events of a round; the table shows the median round and the spread of rounds. " +
-      "Memory is the server's RSS after a GC with the connections open and idle, minus its RSS before (after 50 warm-up connections came and went), per connection. " +
+      "Memory is the server's RSS after a GC with the connections open and idle, minus its RSS before (after 50 warm-up connections came and went), per connection; the fan-out servers start with `--min-semi-space-size=16`, V8's young generation at the size that opening thousands of connections grows it to anyway, so that its growth (10–17 MB for every contender alike) is not counted per connection. " +
       "CPU is the server's CPU time while publishing, in % of one core (above 100 %: GC threads). On loopback the sending process also does most of the kernel's TCP receive work, so the server's CPU includes it.",
   );
   out.push(`![Fan-out latency per subscriber count](${FANOUT_SVG})`);
@@ -144,7 +144,8 @@ function fanoutSection(results: FanoutResults): string {
   );
   out.push(
     "- **raw node:http**: a `Set` of responses; a publish builds the SSE string once and `res.write`s it to each.\n" +
-      "- **Rivulet**: `memoryBroker()` + `createChannel(broker, contract.topic)`; the handler `yield*`s `channel.subscribe(topic)`; defaults (validation on, superjson, keep-alive 15 s); `publish` validates once, each subscriber's stream encodes and writes.\n" +
+      "- **Rivulet**: `memoryBroker()` + `createChannel(broker, contract.topic)`; the handler returns `channel.subscribe(topic)` as it is (the documented way to relay a topic: each message is written from inside `publish`); defaults (validation on, superjson, keep-alive 15 s); `publish` validates once and the message is encoded once for all subscribers.\n" +
+      "- **Rivulet, yield***: the same, but the handler is an `async function*` that `yield*`s the subscription (with `signal`), as a handler must when it does more than relay: each message then passes through the generator.\n" +
       "- **better-sse**: `createChannel()`, each session `channel.register`ed; `channel.broadcast(data, \"tick\", { eventId })` (it serialises per session); keep-alive set to 15 s like Rivulet's.",
   );
   return out.join("\n\n");
