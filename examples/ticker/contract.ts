@@ -11,12 +11,16 @@ export type TickerSymbol = z.infer<typeof TickerSymbol>;
 /** Recent prices kept per symbol, and so the most a subscriber may ask for up front. */
 export const HISTORY_POINTS = 60;
 
+/** One price of one symbol. */
+const Price = z.object({ symbol: TickerSymbol, price: z.number().positive(), at: z.date() });
+
 /**
  * The ticker as a contract: stream `ticker` sends a `price` event for each
  * new price of the symbols asked for. Every subscriber of a symbol gets the
  * same prices in the same order, each with its ID, so a reconnecting client
  * (`Last-Event-ID`) gets what it missed. `history` asks for up to
  * {@link HISTORY_POINTS} recent prices per symbol first, to draw a chart at once.
+ * Stream `market` is the whole feed, unfiltered, with no history up front.
  */
 export const contract = defineContract({
   ticker: stream({
@@ -24,10 +28,10 @@ export const contract = defineContract({
       symbols: z.array(TickerSymbol).min(1).max(SYMBOLS.length),
       history: z.number().int().min(0).max(HISTORY_POINTS).optional(),
     }),
-    events: {
-      price: z.object({ symbol: TickerSymbol, price: z.number().positive(), at: z.date() }),
-    },
+    events: { price: Price },
   }),
+  /** Every price of every symbol, as the feed publishes it: the topic relayed as it is. */
+  market: stream({ events: { price: Price } }),
 });
 
 export type TickerContract = typeof contract;

@@ -81,6 +81,17 @@ describe("ticker, typed client", () => {
     expect(after.map(seqOf)).toEqual([1, 2, 3, 4, 5, 6].map((i) => seqOf(last) + i));
   });
 
+  it("market: every symbol's prices as the feed publishes them, and a resume right after Last-Event-ID", async () => {
+    const count = 4 * SYMBOLS.length;
+    const prices = await take(client.market(), count);
+    expect(new Set(prices.map((event) => event.data.symbol))).toEqual(new Set(SYMBOLS));
+    expect(prices.map(seqOf)).toEqual(prices.map((_, i) => seqOf(prices[0] as PriceEvent) + i));
+    for (const { data } of prices) expect(data.at).toBeInstanceOf(Date);
+    const last = prices.at(-1) as PriceEvent;
+    const after = await take(client.market(undefined, { lastEventId: last.id as string }), 3);
+    expect(after.map(seqOf)).toEqual([1, 2, 3].map((i) => seqOf(last) + i));
+  });
+
   it("refuses an unknown symbol, and history beyond what is kept, before the stream starts", async () => {
     for (const input of [{ symbols: ["NOPE"] }, { symbols: [] }, { symbols: ["ACME"], history: 61 }]) {
       const reading = take(client.ticker(input as never), 1);

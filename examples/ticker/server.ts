@@ -50,10 +50,10 @@ export interface TickerServer {
 }
 
 /**
- * The stream handler: the recent prices the client asked for (or missed),
- * then the live ones, from one topic that every subscriber shares and
- * filters by symbol. A client that leaves ends the subscription through
- * `signal`.
+ * The stream handlers. `ticker`: the recent prices the client asked for (or
+ * missed), then the live ones, from one topic that every subscriber shares
+ * and filters by symbol; a client that leaves ends the subscription through
+ * `signal`. `market`: the topic itself.
  */
 export function createTickerRouter(feed: PriceFeed) {
   return implement(contract, {
@@ -65,6 +65,9 @@ export function createTickerRouter(feed: PriceFeed) {
         if (symbols.has(price.data.symbol)) yield price;
       }
     },
+    // Nothing to add or filter: the subscription is returned as it is, and Rivulet writes
+    // each price from inside the feed's publish, and ends it when the client leaves.
+    market: ({ lastEventId }) => feed.channel.subscribe(PRICES_TOPIC, { lastEventId }),
   });
 }
 
