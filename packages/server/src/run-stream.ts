@@ -47,7 +47,13 @@ export class StreamRun implements KeepAliveTarget, QueueConsumer<unknown> {
   #rotation: ReturnType<typeof setTimeout> | undefined;
   #finished = false;
   #generatorDone = false;
-  #idle = true;
+  /**
+   * Nothing written since the last keep-alive tick. False at first: the shared
+   * timer's first tick may come at once, and a stream is pinged only after a
+   * whole interval without a write (a resume that ends with nothing must still
+   * be able to answer 204).
+   */
+  #idle = false;
   #blocked = false;
   #wrote = false;
   /** Whether a returned subscription was attached to (see `#continue`). */
@@ -68,16 +74,6 @@ export class StreamRun implements KeepAliveTarget, QueueConsumer<unknown> {
     this.#sink = sink;
     this.#options = options;
     this.#onFinish = onFinish;
-    if (options.keepAliveMs !== false) startKeepAlive(options.keepAliveMs, this);
-    if (options.maxDurationMs !== false) {
-      this.#rotation = setTimeout(
-        () => {
-          sink.write(ROTATE);
-          this.abort();
-        },
-        options.maxDurationMs * (1 - 0.1 * Math.random()),
-      );
-    }
     try {
       const run = this;
       const events = request.route.handler({
@@ -92,6 +88,16 @@ export class StreamRun implements KeepAliveTarget, QueueConsumer<unknown> {
     } catch (thrown) {
       this.fail(thrown);
       return;
+    }
+    if (options.keepAliveMs !== false) startKeepAlive(options.keepAliveMs, this);
+    if (options.maxDurationMs !== false) {
+      this.#rotation = setTimeout(
+        () => {
+          sink.write(ROTATE);
+          this.abort();
+        },
+        options.maxDurationMs * (1 - 0.1 * Math.random()),
+      );
     }
     this.#continue();
   }
@@ -127,7 +133,12 @@ export class StreamRun implements KeepAliveTarget, QueueConsumer<unknown> {
     // A blocked stream has bytes in flight already; pings would only pile up behind them.
     if (this.#idle && !this.#blocked) {
       this.#wrote = true;
-      this.#sink.write(KEEP_ALIVE);
+      try {
+        this.#sink.write(KEEP_ALIVE);
+      } catch {
+        // A transport that cannot take a ping is gone; the other streams on this timer are not.
+        return this.abort();
+      }
     }
     this.#idle = true;
   }
@@ -149,14 +160,21 @@ export class StreamRun implements KeepAliveTarget, QueueConsumer<unknown> {
     }
     let next: Promise<IteratorResult<unknown>>;
     try {
-      next = iterator.next();
+      // `Promise.resolve` returns a native promise as it is; an iterator breaking the protocol
+      // with a plain value is still read, as `await` would.
+      next = Promise.resolve(iterator.next());
     } catch (thrown) {
       return this.fail(thrown);
     }
     // Made on the first pull, not per stream: an attached subscription never needs them.
     this.#onResult ??= (result) => {
-      if (result.done) this.complete();
-      else if (this.deliver(result.value)) this.#continue();
+      try {
+        if (result.done) this.complete();
+        else if (this.deliver(result.value)) this.#continue();
+      } catch (thrown) {
+        // Only a result that is not an object gets here (`deliver` and `complete` catch their own).
+        this.fail(thrown);
+      }
     };
     this.#onThrown ??= (thrown) => this.fail(thrown);
     next.then(this.#onResult, this.#onThrown);
@@ -166,9 +184,12 @@ export class StreamRun implements KeepAliveTarget, QueueConsumer<unknown> {
   deliver(value: unknown): boolean {
     if (this.#finished) return false;
     try {
+      const chunk = encodeYielded(value as Yielded, this.#route.stream, this.#options);
+      // Encoding runs user code (schema transforms, a codec): it may have ended the stream.
+      if (this.#finished) return false;
       this.#idle = false;
       this.#wrote = true;
-      if (this.#sink.write(encodeYielded(value as Yielded, this.#route.stream, this.#options))) return true;
+      if (this.#sink.write(chunk)) return true;
       this.#blocked = true;
       void this.#sink.drained().then(() => {
         this.#blocked = false;

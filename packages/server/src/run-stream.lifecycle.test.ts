@@ -1,0 +1,92 @@
+import { ERROR_EVENT, KEEP_ALIVE, defineContract, stream, type RivuletError } from "@rivulet/shared";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { resolveOptions } from "./options.js";
+import type { Route } from "./routes.js";
+import { StreamRun } from "./run-stream.js";
+import type { Sink } from "./sink.js";
+
+/**
+ * The stream loop without a transport: a recording sink, fake timers, and
+ * iterators that need no HTTP. The adapters' own tests cover the sockets.
+ */
+const contract = defineContract({ s: stream({ events: { n: z.object({ n: z.number() }) } }) });
+
+/** A sink that records what it is given. */
+function recordingSink() {
+  const record = { writes: [] as string[], ended: false, noContent: false };
+  const sink: Sink = {
+    write: (chunk) => record.writes.push(chunk) > 0,
+    drained: () => Promise.resolve(),
+    end: () => void (record.ended = true),
+    noContent: () => void (record.noContent = record.ended = true),
+  };
+  return { record, sink };
+}
+
+function start(handler: Route["handler"], options: { keepAliveMs?: number | false; lastEventId?: string } = {}) {
+  const errors: RivuletError[] = [];
+  const resolved = resolveOptions<never, unknown>({
+    keepAliveMs: options.keepAliveMs ?? false,
+    onError: (error) => errors.push(error),
+  });
+  const { record, sink } = recordingSink();
+  const route: Route = { path: "s", stream: contract.s, handler };
+  const run = new StreamRun({ route, input: undefined, lastEventId: options.lastEventId }, undefined, sink, resolved);
+  return { run, sink: record, errors };
+}
+
+const never = (): Promise<never> => new Promise(() => {});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("StreamRun and the shared keep-alive timer", () => {
+  it("pings a stream only after a whole interval without a write, however close to a tick it opened", async () => {
+    vi.useFakeTimers();
+    const first = start(async function* () {
+      await never();
+    }, { keepAliveMs: 100 });
+    await vi.advanceTimersByTimeAsync(90);
+    // Opens 10 ms before the timer's tick; looks something up for 40 ms, then has nothing to send.
+    const resumed = start(async function* () {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }, { keepAliveMs: 100, lastEventId: "5" });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(first.sink.writes).toEqual([]);
+    expect(resumed.sink.writes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(40);
+    expect(resumed.sink.noContent).toBe(true);
+    expect(resumed.sink.writes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(first.sink.writes).toEqual([KEEP_ALIVE]);
+    first.run.abort();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("ends with an error event, not an unhandled rejection, when next() resolves to a non-object", async () => {
+    const { sink, errors } = start(() => ({ [Symbol.asyncIterator]: () => ({ next: async () => undefined as never }) }));
+    await vi.waitFor(() => expect(sink.ended).toBe(true));
+    expect(sink.writes).toHaveLength(1);
+    expect(sink.writes[0]).toContain(`event: ${ERROR_EVENT}\n`);
+    expect(errors.map((error) => error.code)).toEqual(["INTERNAL_SERVER_ERROR"]);
+  });
+
+  it("reads an iterator whose next() returns plain results, as `for await` would, and leaves no timer", async () => {
+    vi.useFakeTimers();
+    let n = 0;
+    const { sink } = start(
+      () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: () => (n < 2 ? { value: { event: "n", data: { n: ++n } }, done: false } : { value: undefined, done: true }) as never,
+        }),
+      }),
+      { keepAliveMs: 50 },
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.writes).toEqual(['event: n\ndata: {"n":1}\n\n', 'event: n\ndata: {"n":2}\n\n', "event: rivulet:end\ndata: \n\n"]);
+    expect(sink.ended).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
