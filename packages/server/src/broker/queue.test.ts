@@ -251,6 +251,22 @@ describe("SubscriberQueue.attach", () => {
     expect(onEnd).toHaveBeenCalledTimes(1);
   });
 
+  it("keeps the order of a live item pushed from inside the deliver of another", () => {
+    const { queue: q } = queue(10);
+    const c = consumer();
+    c.deliver = (item) => {
+      // As the stream loop does: encoding (user code) may publish before the item is written.
+      if (item === 1) q.push(2);
+      c.items.push(item);
+      return true;
+    };
+    q.attach(c);
+    q.push(1);
+    expect(c.items).toEqual([1, 2]);
+    q.push(3);
+    expect(c.items).toEqual([1, 2, 3]);
+  });
+
   it("keeps the order of an item pushed from inside deliver", () => {
     const { queue: q } = queue(10);
     q.replay([1, 2]);

@@ -88,7 +88,14 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
     }
     const consumer = this.#consumer;
     if (consumer && !this.#paused && !this.#flushing && this.#items === undefined) {
-      this.#paused = !consumer.deliver(item);
+      // Straight to the consumer; what is pushed meanwhile (from inside `deliver`) queues behind it.
+      this.#flushing = true;
+      try {
+        this.#paused = !consumer.deliver(item);
+      } finally {
+        this.#flushing = false;
+      }
+      if (this.#items !== undefined) this.#flush();
       return;
     }
     const items = (this.#items ??= []);
