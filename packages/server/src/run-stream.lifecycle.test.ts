@@ -89,4 +89,27 @@ describe("StreamRun and the shared keep-alive timer", () => {
     expect(sink.ended).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it("finishes leaving a stream whose iterator's return() throws or breaks the protocol, and reports the throw", async () => {
+    const throws = (): never => {
+      throw new Error("boom");
+    };
+    const plain = (): IteratorResult<unknown> => ({ value: undefined, done: true });
+    for (const [name, ret] of [
+      ["throws", throws],
+      ["plain value", plain],
+    ] as const) {
+      let finished = false;
+      const errors: RivuletError[] = [];
+      const options = resolveOptions<never, unknown>({ keepAliveMs: 50, onError: (error) => errors.push(error) });
+      const { sink } = recordingSink();
+      const handler: Route["handler"] = () => ({ [Symbol.asyncIterator]: () => ({ next: never, return: ret as never }) });
+      const route: Route = { path: "s", stream: contract.s, handler };
+      const request = { route, input: undefined, lastEventId: undefined };
+      const run = new StreamRun(request, undefined, sink, options, () => (finished = true));
+      run.abort();
+      expect(finished, name).toBe(true);
+      expect(errors.length, name).toBe(name === "throws" ? 1 : 0);
+    }
+  });
 });

@@ -121,10 +121,15 @@ export class StreamRun implements KeepAliveTarget, QueueConsumer<unknown> {
     this.#sink.end();
     this.#controller?.abort();
     if (this.#iterator && !this.#generatorDone) {
-      // Not awaited: a generator stuck on a promise would hold us here forever.
-      this.#iterator.return?.().catch((error: unknown) => {
+      const report = (error: unknown): void => {
         options.onError(RivuletError.from(error), { path: this.#route.path, phase: "stream" });
-      });
+      };
+      // Not awaited: a generator stuck on a promise would hold us here forever.
+      try {
+        Promise.resolve(this.#iterator.return?.()).catch(report);
+      } catch (error) {
+        report(error);
+      }
     }
     this.#onFinish?.();
   }
