@@ -1,9 +1,23 @@
 import { RivuletError } from "@rivulet/shared";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { compareEventIds } from "../resume.js";
+import { brokerConformance } from "../testing/index.js";
 import { memoryBroker } from "./memory.js";
 import { SubscriberQueue } from "./queue.js";
 import type { Broker, BrokerMessage } from "./types.js";
+
+// Publish, subscribe, resume, HISTORY_GAP, SLOW_CONSUMER, abort, return(), close() and presence:
+// the behaviour every broker shares. This file keeps what is the memory broker's own.
+brokerConformance(
+  { describe, it },
+  {
+    name: "memoryBroker",
+    create: (settings) => memoryBroker(settings),
+    knownFailures: {
+      idAfterCustom: "an assigned ID is <start ms>-<n> whatever custom ID came before it",
+    },
+  },
+);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -42,30 +56,18 @@ async function publishMany(broker: Broker, topic: string, count: number): Promis
 }
 
 describe("memoryBroker: IDs", () => {
-  it("assigns `<broker start ms>-<n>` IDs, monotonic per topic", async () => {
+  it("assigns `<broker start ms>-<n>` IDs, never the same twice, across topics too", async () => {
     const before = Date.now();
     const broker = memoryBroker();
     const after = Date.now();
     const a = await publishMany(broker, "a", 5);
     const b = await publishMany(broker, "b", 3);
-    a.push(await broker.publish("a", { event: "n", data: 6 }));
-    for (const ids of [a, b]) {
-      for (const id of ids) {
-        const [, ms] = /^(\d+)-(\d+)$/.exec(id) ?? [];
-        expect(Number(ms)).toBeGreaterThanOrEqual(before);
-        expect(Number(ms)).toBeLessThanOrEqual(after);
-      }
-      for (let i = 1; i < ids.length; i++) expect(compareEventIds(ids[i] as string, ids[i - 1] as string)).toBe(1);
+    for (const id of [...a, ...b]) {
+      const [, ms] = /^(\d+)-(\d+)$/.exec(id) ?? [];
+      expect(Number(ms)).toBeGreaterThanOrEqual(before);
+      expect(Number(ms)).toBeLessThanOrEqual(after);
     }
-    expect(new Set([...a, ...b]).size).toBe(9);
-    await broker.close();
-  });
-
-  it("delivers the ID it returns", async () => {
-    const broker = memoryBroker();
-    const sub = open(broker, "t");
-    const id = await broker.publish("t", { event: "hello", data: { at: new Date(0) } });
-    expect(await take(sub, 1)).toEqual([{ event: "hello", data: { at: new Date(0) }, id }]);
+    expect(new Set([...a, ...b]).size).toBe(8);
     await broker.close();
   });
 
@@ -103,18 +105,12 @@ describe("memoryBroker: IDs", () => {
     await broker.close();
   });
 
-  it("takes custom IDs that grow, and refuses the others with INVALID_FIELD", async () => {
+  it("takes any custom ID that grows: decimal ones compared as numbers", async () => {
     const broker = memoryBroker();
     const sub = open(broker, "t");
     expect(await broker.publish("t", { event: "n", data: 1, id: "5" })).toBe("5");
-    expect(await codeOf(broker.publish("t", { event: "n", data: 2, id: "5" }))).toBe("INVALID_FIELD");
-    expect(await codeOf(broker.publish("t", { event: "n", data: 2, id: "4" }))).toBe("INVALID_FIELD");
-    // Compared as numbers, not as strings: "10" comes after "5".
+    // "10" comes after "5", although not as a string.
     expect(await broker.publish("t", { event: "n", data: 3, id: "10" })).toBe("10");
-    expect(await codeOf(broker.publish("t", { event: "n", data: 4, id: "" }))).toBe("INVALID_FIELD");
-    expect(await codeOf(broker.publish("t", { event: "n", data: 4, id: "11\n" }))).toBe("INVALID_FIELD");
-    expect(await codeOf(broker.publish("t", { event: "n", data: 4, id: "11\0" }))).toBe("INVALID_FIELD");
-    // Refused messages reached nobody.
     expect(await take(sub, 2)).toEqual([
       { event: "n", data: 1, id: "5" },
       { event: "n", data: 3, id: "10" },
@@ -131,17 +127,6 @@ describe("memoryBroker: IDs", () => {
 });
 
 describe("memoryBroker: history and resume", () => {
-  it("keeps the last `historySize` messages; a resume from exactly the last dropped ID is not a gap", async () => {
-    const broker = memoryBroker({ historySize: 3 });
-    const ids = await publishMany(broker, "t", 5); // keeps 3, 4, 5
-    const fromLastDropped = open(broker, "t", { lastEventId: ids[1] });
-    expect((await take(fromLastDropped, 3)).map((m) => m.data)).toEqual([3, 4, 5]);
-    const fromKept = open(broker, "t", { lastEventId: ids[3] });
-    expect(await take(fromKept, 1)).toEqual([{ event: "n", data: 5, id: ids[4] }]);
-    expect(await codeOf(open(broker, "t", { lastEventId: ids[0] }).next())).toBe("HISTORY_GAP");
-    await broker.close();
-  });
-
   it("drops history older than historyTtlMs", async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const broker = memoryBroker({ historyTtlMs: 1_000 });
@@ -159,27 +144,11 @@ describe("memoryBroker: history and resume", () => {
     await broker.close();
   });
 
-  it("replays the history after the ID, then live messages, with no duplicate at the seam", async () => {
-    const broker = memoryBroker();
-    const ids = await publishMany(broker, "t", 4);
-    const resumed = open(broker, "t", { lastEventId: ids[1] });
-    await broker.publish("t", { event: "n", data: 5 });
-    await broker.publish("t", { event: "n", data: 6 });
-    expect((await take(resumed, 4)).map((m) => m.data)).toEqual([3, 4, 5, 6]);
-    const fromNewest = open(broker, "t", { lastEventId: (await broker.publish("t", { event: "n", data: 7 })) });
-    await broker.publish("t", { event: "n", data: 8 });
-    expect((await take(fromNewest, 1)).map((m) => m.data)).toEqual([8]);
-    await broker.close();
-  });
-
-  it("is a gap for an unknown ID, an ID of another topic, a previous run, or a topic without history", async () => {
+  it("is a gap for an ID of another topic, and says which topic and ID", async () => {
     const broker = memoryBroker();
     const [otherTopic] = await publishMany(broker, "other", 1);
     await publishMany(broker, "t", 2);
-    expect(await codeOf(open(broker, "t", { lastEventId: "nonsense" }).next())).toBe("HISTORY_GAP");
     expect(await codeOf(open(broker, "t", { lastEventId: otherTopic as string }).next())).toBe("HISTORY_GAP");
-    expect(await codeOf(open(broker, "t", { lastEventId: "1-1" }).next())).toBe("HISTORY_GAP");
-    expect(await codeOf(open(broker, "fresh", { lastEventId: "1-1" }).next())).toBe("HISTORY_GAP");
     const error = await open(broker, "t", { lastEventId: "x" })
       .next()
       .catch((e: unknown) => e);
@@ -201,53 +170,25 @@ describe("memoryBroker: history and resume", () => {
   });
 });
 
-describe("memoryBroker: subscribers", () => {
-  it("delivers every message exactly once and in order to every subscriber", async () => {
-    const broker = memoryBroker();
-    const subs = Array.from({ length: 10 }, () => open(broker, "t"));
-    await publishMany(broker, "t", 50);
-    for (const sub of subs) expect((await take(sub, 50)).map((m) => m.data)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    await broker.close();
-  });
-
-  it("cuts a subscriber that falls more than queueSize behind with SLOW_CONSUMER; the others are unaffected", async () => {
+// What the conformance suite cannot see from outside: an ended subscriber costs the publisher nothing.
+describe("memoryBroker: an ended subscriber is forgotten", () => {
+  it("once cut with SLOW_CONSUMER", async () => {
     const push = vi.spyOn(SubscriberQueue.prototype, "push");
     const broker = memoryBroker({ queueSize: 4 });
     const slow = open(broker, "t");
     const fast = open(broker, "t");
-    const received: unknown[] = [];
-    let slowLast = "";
-    for (let n = 1; n <= 20; n++) {
+    for (let n = 1; n <= 6; n++) {
       await broker.publish("t", { event: "n", data: n });
-      received.push((await fast.next()).value?.data);
-      // The slow one reads the first message only.
-      if (n === 1) slowLast = (await take(slow, 1))[0]?.id ?? "";
+      await fast.next();
     }
-    expect(received).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    // What was queued is dropped with it: the error comes first, then the end.
     expect(await codeOf(slow.next())).toBe("SLOW_CONSUMER");
-    // It no longer costs the publisher anything: only the fast one is pushed to.
     push.mockClear();
-    await broker.publish("t", { event: "n", data: 21 });
+    await broker.publish("t", { event: "n", data: 7 });
     expect(push).toHaveBeenCalledTimes(1);
-    // It catches up from history, as its client would after reconnecting.
-    const resumed = open(broker, "t", { lastEventId: slowLast });
-    expect((await take(resumed, 20)).map((m) => m.data)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
     await broker.close();
   });
 
-  // Regression: replayed history counted against queueSize, so a client resuming from far back
-  // was cut with SLOW_CONSUMER by the first live message, again and again.
-  it("does not cut a resuming subscriber whose replay is longer than queueSize", async () => {
-    const broker = memoryBroker({ queueSize: 5, historySize: 100 });
-    const ids = await publishMany(broker, "t", 50);
-    const resumed = open(broker, "t", { lastEventId: ids[0] });
-    await broker.publish("t", { event: "n", data: 51 });
-    expect((await take(resumed, 50)).map((m) => m.data)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
-    await broker.close();
-  });
-
-  it("ends a subscription when its signal aborts, and forgets the subscriber", async () => {
+  it("once its signal aborts, and never registered when it was aborted already", async () => {
     const push = vi.spyOn(SubscriberQueue.prototype, "push");
     const broker = memoryBroker();
     const controller = new AbortController();
@@ -255,22 +196,19 @@ describe("memoryBroker: subscribers", () => {
     const other = open(broker, "t");
     const pending = sub.next();
     controller.abort();
-    expect(await pending).toEqual({ value: undefined, done: true });
+    await pending;
     push.mockClear();
     await broker.publish("t", { event: "n", data: 1 });
     expect(push).toHaveBeenCalledTimes(1);
-    expect(await sub.next()).toEqual({ value: undefined, done: true });
-    expect((await take(other, 1))[0]?.data).toBe(1);
-    // An already aborted signal gives an ended subscription that never registers.
+    open(broker, "t", { signal: controller.signal });
     push.mockClear();
-    const late = open(broker, "t", { signal: controller.signal });
     await broker.publish("t", { event: "n", data: 2 });
     expect(push).toHaveBeenCalledTimes(1);
-    expect(await late.next()).toEqual({ value: undefined, done: true });
+    expect((await take(other, 2)).map((m) => m.data)).toEqual([1, 2]);
     await broker.close();
   });
 
-  it("forgets a subscriber that leaves its for await loop", async () => {
+  it("once it leaves its for await loop", async () => {
     const push = vi.spyOn(SubscriberQueue.prototype, "push");
     const broker = memoryBroker();
     const iterable = broker.subscribe("t");
@@ -285,61 +223,9 @@ describe("memoryBroker: subscribers", () => {
     expect(push).not.toHaveBeenCalled();
     await broker.close();
   });
-
-  it("close() ends every subscriber and refuses further publishes", async () => {
-    const broker = memoryBroker();
-    const a = open(broker, "a");
-    const b = open(broker, "b");
-    const pending = a.next();
-    await broker.close();
-    expect(await pending).toEqual({ value: undefined, done: true });
-    expect(await b.next()).toEqual({ value: undefined, done: true });
-    expect(await codeOf(broker.publish("a", { event: "n", data: 1 }))).toBe("INTERNAL_SERVER_ERROR");
-    expect(await open(broker, "a").next()).toEqual({ value: undefined, done: true });
-  });
 });
 
 describe("memoryBroker: presence", () => {
-  it("counts members per topic; leave() is idempotent", async () => {
-    const broker = memoryBroker();
-    expect(await broker.count("room")).toBe(0);
-    const leaveA = await broker.join("room");
-    const leaveB = await broker.join("room");
-    await broker.join("other");
-    expect(await broker.count("room")).toBe(2);
-    expect(await broker.count("other")).toBe(1);
-    await leaveA();
-    await leaveA();
-    expect(await broker.count("room")).toBe(1);
-    await leaveB();
-    expect(await broker.count("room")).toBe(0);
-    await broker.close();
-  });
-
-  it("leaves when the signal aborts, and does not count a join with an aborted signal", async () => {
-    const broker = memoryBroker();
-    const controller = new AbortController();
-    const leave = await broker.join("room", { signal: controller.signal });
-    await broker.join("room");
-    expect(await broker.count("room")).toBe(2);
-    controller.abort();
-    expect(await broker.count("room")).toBe(1);
-    await leave();
-    expect(await broker.count("room")).toBe(1);
-    await broker.join("room", { signal: controller.signal });
-    expect(await broker.count("room")).toBe(1);
-    await broker.close();
-  });
-
-  it("keeps a topic's history while its members come and go", async () => {
-    const broker = memoryBroker();
-    const leave = await broker.join("room");
-    const [id] = await publishMany(broker, "room", 2);
-    await leave();
-    expect((await take(open(broker, "room", { lastEventId: id as string }), 1))[0]?.data).toBe(2);
-    await broker.close();
-  });
-
   it("close() leaves every member", async () => {
     const broker = memoryBroker();
     await broker.join("room");
