@@ -6,6 +6,8 @@ export interface BenchConfig {
   scenarios: ScenarioName[];
   /** Render docs/benchmarks.md and the charts. */
   docs: boolean;
+  /** Where to write the results JSON instead of `results/<latest|quick|partial>.json`. */
+  out?: string;
   throughput: { rounds: number; n: { small: number; large: number }; timeoutMs: number };
   fanout: {
     subscribers: number[];
@@ -16,12 +18,14 @@ export interface BenchConfig {
     concurrency: number;
     /** Connections whose latency is recorded (spread evenly); the others are drained after each round. */
     sampled: number;
+    /** Contender ids to run, when not all of them (`--fanout-contenders`). */
+    contenders?: string[];
   };
   parser: { megabytes: number; chunkBytes: number[]; rounds: number };
   connect: { connections: number; warmup: number };
 }
 
-const FULL: Omit<BenchConfig, "quick" | "scenarios" | "docs"> = {
+const FULL: Omit<BenchConfig, "quick" | "scenarios" | "docs" | "out"> = {
   throughput: { rounds: 5, n: { small: 300_000, large: 30_000 }, timeoutMs: 120_000 },
   fanout: { subscribers: [1_000, 10_000], rounds: 3, publishesPerRound: 30, intervalMs: 100, concurrency: 200, sampled: 500 },
   parser: { megabytes: 50, chunkBytes: [16_384, 1_024], rounds: 5 },
@@ -35,23 +39,36 @@ const QUICK: typeof FULL = {
   connect: { connections: 20, warmup: 5 },
 };
 
-const USAGE = `Usage: npm run bench -w bench -- [--quick] [--only <scenario>[,<scenario>]] [--docs | --no-docs]
+const USAGE = `Usage: npm run bench -w bench -- [--quick] [--only <scenario>[,<scenario>]] [--docs | --no-docs] [--out <file>]
+       [--fanout-contenders <id>[,<id>]]
 
   --quick        a smoke run: few rounds, small N (under a minute)
   --only LIST    run only these scenarios: ${SCENARIOS.join(", ")}
   --docs         write docs/benchmarks.md and its charts (default: only for a full run of every scenario)
-  --no-docs      never write them`;
+  --no-docs      never write them
+  --out FILE     write the results JSON there (default: bench/results/latest.json, quick.json or partial.json)
+  --fanout-contenders LIST
+                 fan-out: only these contenders (ids, e.g. rivulet,rivulet-redis)`;
 
 export function parseArgs(argv: readonly string[]): BenchConfig {
   let quick = false;
   let docs: boolean | undefined;
+  let out: string | undefined;
+  let fanoutContenders: string[] | undefined;
   const only: ScenarioName[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--quick") quick = true;
     else if (arg === "--docs") docs = true;
     else if (arg === "--no-docs") docs = false;
-    else if (arg === "--only" || arg.startsWith("--only=")) {
+    else if (arg === "--fanout-contenders" || arg.startsWith("--fanout-contenders=")) {
+      const value = arg === "--fanout-contenders" ? argv[++i] : arg.slice("--fanout-contenders=".length);
+      fanoutContenders = (value ?? "").split(",").filter((id) => id !== "");
+      if (fanoutContenders.length === 0) throw new Error(`--fanout-contenders needs contender ids.\n\n${USAGE}`);
+    } else if (arg === "--out" || arg.startsWith("--out=")) {
+      out = arg === "--out" ? argv[++i] : arg.slice("--out=".length);
+      if (!out) throw new Error(`--out needs a file.\n\n${USAGE}`);
+    } else if (arg === "--only" || arg.startsWith("--only=")) {
       const value = arg === "--only" ? argv[++i] : arg.slice("--only=".length);
       for (const name of (value ?? "").split(",")) {
         if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`Unknown scenario "${name}".\n\n${USAGE}`);
@@ -62,11 +79,14 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       process.exit(0);
     } else throw new Error(`Unknown argument "${arg}".\n\n${USAGE}`);
   }
+  const settings = quick ? QUICK : FULL;
   const scenarios = only.length > 0 ? SCENARIOS.filter((name) => only.includes(name)) : [...SCENARIOS];
   return {
     quick,
     scenarios,
-    docs: docs ?? (!quick && scenarios.length === SCENARIOS.length),
-    ...(quick ? QUICK : FULL),
+    docs: docs ?? (!quick && scenarios.length === SCENARIOS.length && fanoutContenders === undefined),
+    ...(out === undefined ? {} : { out }),
+    ...settings,
+    fanout: { ...settings.fanout, ...(fanoutContenders === undefined ? {} : { contenders: fanoutContenders }) },
   };
 }

@@ -3,8 +3,10 @@
  * `npm run bench -w bench -- [--quick] [--only throughput,parser]`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs, type BenchConfig, type ScenarioName } from "./config.js";
-import { describeMachine, installedVersions } from "./lib/machine.js";
+import { describeCommit, describeMachine, installedVersions } from "./lib/machine.js";
 import { Progress } from "./lib/progress.js";
 import { renderMarkdown, FANOUT_SVG, THROUGHPUT_SVG } from "./report/markdown.js";
 import { fanoutChart, throughputChart } from "./report/svg.js";
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
   const config = parseArgs(args);
   const startedAt = Date.now();
   const machine = describeMachine();
+  const commit = describeCommit();
   const notes: string[] = [];
   const progress = new Progress(config.scenarios.reduce((sum, name) => sum + STEPS[name]({ config }), 0));
   const context: ScenarioContext = { config, progress, notes };
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
       command: args.length === 0 ? "npm run bench" : `npm run bench -w bench -- ${args.join(" ")}`,
       date: new Date(startedAt).toISOString(),
       node: process.version,
+      ...(commit === undefined ? {} : { commit }),
       ...machine,
       quick: config.quick,
       seconds: 0,
@@ -80,7 +84,11 @@ async function runScenario(name: ScenarioName, context: ScenarioContext, results
 /** Writes the JSON, prints the report, and renders the docs when asked to. */
 function save(config: BenchConfig, results: BenchResults): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = new URL(config.quick ? "quick.json" : config.docs ? "latest.json" : "partial.json", RESULTS_DIR);
+  // npm runs the script in bench/: a relative --out is taken from where npm was started.
+  const file = config.out
+    ? pathToFileURL(resolve(process.env.INIT_CWD ?? process.cwd(), config.out))
+    : new URL(config.quick ? "quick.json" : config.docs ? "latest.json" : "partial.json", RESULTS_DIR);
+  mkdirSync(dirname(file.pathname), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const markdown = renderMarkdown(results);
   console.log(markdown);

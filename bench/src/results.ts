@@ -15,6 +15,8 @@ export interface RunMeta {
   /** ISO date of the start of the run. */
   date: string;
   node: string;
+  /** The commit of the packages measured, `+changes` when packages/ had uncommitted changes (absent in older results). */
+  commit?: string;
   cpu: string;
   cores: number;
   memoryGiB: number;
@@ -88,6 +90,12 @@ export interface FanoutRow {
   latencySamples: number;
   /** Server CPU while publishing, % of one core (per round). */
   cpuPercent: Summary;
+  /**
+   * Server CPU time per delivered event, µs (per round): from the first publish
+   * until the client has every event of the round, over the events received.
+   * Absent in results of runs before it was measured.
+   */
+  cpuUsPerDelivery?: Summary;
 }
 
 export interface FanoutResults {

@@ -25,6 +25,9 @@ export type ServerApi = {
   publish(params: PublishParams): Promise<{ published: number }>;
 };
 
+/** A server child serves HTTP; a publisher child only publishes (to a broker the server reads from). */
+export type ServerRole = "server" | "publisher";
+
 export interface ServerInfo {
   port: number;
 }

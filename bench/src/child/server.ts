@@ -1,11 +1,24 @@
-/** Entry of a server child: `server.ts <contender id>`. */
+/**
+ * Entry of a server child: `server.ts <contender id> [server|publisher] [run key]`.
+ * As `publisher` it serves no HTTP, only `publish` (see `Contender.publisher`).
+ */
 import { contenderById } from "../contenders/index.js";
+import type { ServerHandle } from "../contenders/types.js";
 import { collectGarbage, monoMs, sleep } from "../lib/clock.js";
 import { serveIpc } from "../lib/ipc.js";
-import type { ProcessStats, ServerApi, ServerInfo } from "./server-api.js";
+import type { ProcessStats, ServerApi, ServerInfo, ServerRole } from "./server-api.js";
 
-const contender = contenderById(process.argv[2] ?? "");
-const handle = await contender.serve();
+const [id = "", role = "server", key = ""] = process.argv.slice(2) as [string?, ServerRole?, string?];
+const contender = contenderById(id);
+const run = { key };
+
+async function start(): Promise<ServerHandle> {
+  if (role === "server") return contender.serve(run);
+  if (!contender.publisher) throw new Error(`${contender.id} has no publisher process`);
+  return { port: 0, ...(await contender.publisher(run)) };
+}
+
+const handle = await start();
 
 function stats(): ProcessStats {
   const cpu = process.cpuUsage();

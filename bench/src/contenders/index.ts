@@ -1,6 +1,7 @@
 import { betterSse } from "./better-sse.js";
 import { hono } from "./hono.js";
 import { raw } from "./raw.js";
+import { rivuletRedis } from "./rivulet-redis.js";
 import { rivuletDefault, rivuletJson, rivuletJsonNoValidate, rivuletNoValidate, rivuletYield } from "./rivulet.js";
 import { trpc } from "./trpc.js";
 import type { Contender, ContenderId } from "./types.js";
@@ -18,7 +19,7 @@ export const CONTENDERS: readonly Contender[] = [
 ];
 
 /** Every contender, those of one scenario only included. */
-const ALL: readonly Contender[] = [...CONTENDERS, rivuletYield];
+const ALL: readonly Contender[] = [...CONTENDERS, rivuletYield, rivuletRedis];
 
 export function contenderById(id: string): Contender {
   const found = ALL.find((contender) => contender.id === id);
@@ -26,9 +27,9 @@ export function contenderById(id: string): Contender {
   return found;
 }
 
-export type { Contender, ContenderId } from "./types.js";
+export type { Contender, ContenderId, RunInfo } from "./types.js";
 export { TOPIC_PATH, streamPath } from "./types.js";
 /** The contenders compared for connection cost: one configuration per framework. */
 export const CONNECT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "trpc", "better-sse", "hono"];
 /** The contenders with a fan-out topic. */
-export const FANOUT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "rivulet-yield", "better-sse"];
+export const FANOUT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "rivulet-yield", "rivulet-redis", "better-sse"];

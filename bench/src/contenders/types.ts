@@ -8,6 +8,7 @@ export type ContenderId =
   | "rivulet-json"
   | "rivulet-json-novalidate"
   | "rivulet-yield"
+  | "rivulet-redis"
   | "trpc"
   | "better-sse"
   | "hono";
@@ -17,6 +18,12 @@ export interface ServerHandle {
   port: number;
   /** Sends one message to every subscriber of the fan-out topic; only for contenders that have a topic. */
   publish?: (tick: Tick) => void | Promise<void>;
+}
+
+/** What the processes of one measurement share. */
+export interface RunInfo {
+  /** Unique to the measurement (a Redis key prefix, say); the same in its server and publisher processes. */
+  key: string;
 }
 
 /** One server under test: how it is addressed, and how it starts. */
@@ -31,7 +38,17 @@ export interface Contender {
   /** Whether it serves the fan-out topic at {@link TOPIC_PATH}. */
   fanout: boolean;
   /** Starts the server on 127.0.0.1, on a free port. Runs in the server child. */
-  serve(): Promise<ServerHandle>;
+  serve(run: RunInfo): Promise<ServerHandle>;
+  /**
+   * For a contender whose fan-out messages come from another process (through
+   * Redis, say): starts that publisher. Runs in a second child; the server's
+   * own `publish` is then not used.
+   */
+  publisher?(run: RunInfo): Promise<Required<Pick<ServerHandle, "publish">>>;
+  /** Why it cannot run on this machine (a service not reachable); checked in the parent before it starts. */
+  unavailable?(): Promise<string | undefined>;
+  /** Removes what a measurement left outside its processes (Redis keys); runs in the parent after both children stopped. */
+  cleanUp?(run: RunInfo): Promise<void>;
 }
 
 /** The fan-out stream, on every contender that has one. */

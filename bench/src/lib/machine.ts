@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 
@@ -39,4 +40,20 @@ export function installedVersions(names: readonly string[]): Record<string, stri
     }
   }
   return versions;
+}
+
+/**
+ * The commit of the packages under test (`cbcc7c3`, with `+changes` when
+ * packages/ has uncommitted changes), or `undefined` outside a git checkout.
+ * Only packages/ counts: the bench code itself may be newer (see baseline.sh).
+ */
+export function describeCommit(): string | undefined {
+  const root = new URL("../../../", import.meta.url).pathname;
+  try {
+    const git = (...args: string[]): string => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const commit = git("rev-parse", "--short=7", "HEAD");
+    return git("status", "--porcelain", "--", "packages") === "" ? commit : `${commit}+changes`;
+  } catch {
+    return undefined;
+  }
 }

@@ -22,6 +22,7 @@ export function renderMarkdown(results: BenchResults): string {
         ["command", `\`${meta.command}\``],
         ["date", meta.date],
         ["Node", meta.node],
+        ...(meta.commit ? [["packages at", `\`${meta.commit}\``]] : []),
         ["CPU", `${meta.cpu}, ${meta.cores} cores`],
         ["memory", `${meta.memoryGiB} GiB`],
         ["OS", meta.os],
@@ -122,12 +123,13 @@ function fanoutSection(results: FanoutResults): string {
       "Reading all N sockets at once would take the one client process longer than the server takes to write them, and the client would be what is measured. " +
       "Percentiles are over the sampled events of a round; the table shows the median round and the spread of rounds. " +
       "Memory is the server's RSS after a GC with the connections open and idle, minus its RSS before (after 50 warm-up connections came and went), per connection; the fan-out servers start with `--min-semi-space-size=16`, V8's young generation at the size that opening thousands of connections grows it to anyway, so that its growth (10–17 MB for every contender alike) is not counted per connection. " +
-      "CPU is the server's CPU time while publishing, in % of one core (above 100 %: GC threads). On loopback the sending process also does most of the kernel's TCP receive work, so the server's CPU includes it.",
+      "CPU is the server's CPU time while publishing, in % of one core (above 100 %: GC threads). On loopback the sending process also does most of the kernel's TCP receive work, so the server's CPU includes it. " +
+      "CPU per delivery is the server's CPU time from a round's first publish until the client has every event of it, divided by the events delivered (publishes × connections).",
   );
   out.push(`![Fan-out latency per subscriber count](${FANOUT_SVG})`);
   out.push(
     table(
-      ["subscribers", "server", "p50 ms", "p99 ms (min–max)", "max ms", "delivered", "RSS / conn", "heap / conn", "server CPU %", "connect all"],
+      ["subscribers", "server", "p50 ms", "p99 ms (min–max)", "max ms", "delivered", "RSS / conn", "heap / conn", "server CPU %", "CPU µs / delivery", "connect all"],
       results.rows.map((row) => [
         int(row.subscribers),
         row.label,
@@ -138,6 +140,7 @@ function fanoutSection(results: FanoutResults): string {
         kib(row.rssPerConnection),
         kib(row.heapPerConnection),
         num(row.cpuPercent.median),
+        num(row.cpuUsPerDelivery?.median ?? Number.NaN, 2),
         `${num(row.connectMs / 1000, 1)} s`,
       ]),
     ),
@@ -146,6 +149,9 @@ function fanoutSection(results: FanoutResults): string {
     "- **raw node:http**: a `Set` of responses; a publish builds the SSE string once and `res.write`s it to each.\n" +
       "- **Rivulet**: `memoryBroker()` + `createChannel(broker, contract.topic)`; the handler returns `channel.subscribe(topic)` as it is (the documented way to relay a topic: each message is written from inside `publish`); defaults (validation on, superjson, keep-alive 15 s); `publish` validates once and the message is encoded once for all subscribers.\n" +
       "- **Rivulet, yield***: the same, but the handler is an `async function*` that `yield*`s the subscription (with `signal`), as a handler must when it does more than relay: each message then passes through the generator.\n" +
+      "- **Rivulet + redisBroker**: `redisBroker()` (Redis at 127.0.0.1:6379, a key prefix of its own per measurement) + `createChannel`, the handler returning the subscription, in the server process; " +
+      "the messages are published through `createChannel` by a second process on the same Redis, so the server reads each one from Redis (one `XREAD BLOCK` per topic and process) and writes it to its subscribers. " +
+      "Latency includes the hop through Redis; the server's CPU is its reading and writing alone (validation at publish happens in the publishing process). Skipped, with a note, when Redis is not reachable.\n" +
       "- **better-sse**: `createChannel()`, each session `channel.register`ed; `channel.broadcast(data, \"tick\", { eventId })` (it serialises per session); keep-alive set to 15 s like Rivulet's.",
   );
   return out.join("\n\n");

@@ -89,7 +89,7 @@ function rowsOf(results: ThroughputResults, size: "small" | "large"): Throughput
 
 /** p50 and p99 publish → receive latency per subscriber count and contender. */
 export function fanoutChart(results: FanoutResults): string {
-  const labelWidth = 380;
+  const labelWidth = 430;
   const plotWidth = 560;
   const top = 48;
   const rows = results.rows;

@@ -1,6 +1,6 @@
 import { FANOUT_CLIENT_ENTRY, type FanoutClientApi, type LatencyRound } from "../child/fanout-api.js";
 import type { BenchConfig } from "../config.js";
-import { contenderById, FANOUT_CONTENDERS, TOPIC_PATH, type Contender } from "../contenders/index.js";
+import { contenderById, FANOUT_CONTENDERS, TOPIC_PATH, type Contender, type ContenderId, type RunInfo } from "../contenders/index.js";
 import { sleep } from "../lib/clock.js";
 import { openFileLimit } from "../lib/fd-limit.js";
 import { Child } from "../lib/ipc.js";
@@ -23,9 +23,18 @@ const WARM_UP_CONNECTIONS = 50;
  */
 const SERVER_FLAGS = ["--min-semi-space-size=16"];
 
+/** The fan-out contenders of this run: all of them, or those `--fanout-contenders` names. */
+function fanoutContenders(config: BenchConfig): ContenderId[] {
+  const wanted = config.fanout.contenders;
+  if (!wanted) return [...FANOUT_CONTENDERS];
+  const unknown = wanted.filter((id) => !(FANOUT_CONTENDERS as readonly string[]).includes(id));
+  if (unknown.length > 0) throw new Error(`Not fan-out contenders: ${unknown.join(", ")}; these are: ${FANOUT_CONTENDERS.join(", ")}`);
+  return FANOUT_CONTENDERS.filter((id) => wanted.includes(id));
+}
+
 export function fanoutSteps({ config }: Pick<ScenarioContext, "config">): number {
   const { subscribers, rounds } = config.fanout;
-  return subscribers.length * FANOUT_CONTENDERS.length * (1 + rounds);
+  return subscribers.length * fanoutContenders(config).length * (1 + rounds);
 }
 
 /**
@@ -40,6 +49,7 @@ export async function runFanout(context: ScenarioContext): Promise<FanoutResults
   const { config, progress, notes } = context;
   const { subscribers, rounds, publishesPerRound, intervalMs } = config.fanout;
   const rows: FanoutRow[] = [];
+  const skipped = new Map<string, string | undefined>();
   const limit = openFileLimit();
   for (const count of subscribers) {
     if (count + SPARE_FDS > limit) {
@@ -47,33 +57,56 @@ export async function runFanout(context: ScenarioContext): Promise<FanoutResults
       progress.next(`fan-out ${count} · skipped (open-file limit ${limit})`);
       continue;
     }
-    for (const id of FANOUT_CONTENDERS) {
+    for (const id of fanoutContenders(config)) {
       const contender = contenderById(id);
+      const reason = await unavailable(contender, skipped);
+      if (reason !== undefined) {
+        notes.push(`fan-out ${count} · ${contender.label}: skipped, ${reason}.`);
+        for (let step = 0; step <= rounds; step++) progress.next(`fan-out ${count} · ${contender.label} · skipped`);
+        continue;
+      }
       progress.next(`fan-out ${count} · ${contender.label} · connecting`);
-      const server = await startServer(id, SERVER_FLAGS);
-      const client = await Child.start<FanoutClientApi, object>(FANOUT_CLIENT_ENTRY, []);
+      const run: RunInfo = { key: `rivulet-bench:${process.pid}-${Date.now()}-${count}:` };
+      const server = await startServer(id, { nodeFlags: SERVER_FLAGS, run });
+      let publisher: ServerChild | undefined;
+      let client: ClientChild | undefined;
       try {
-        rows.push(await measure({ contender, server, client, count, settings: config.fanout, context }));
+        if (contender.publisher) publisher = await startServer(id, { role: "publisher", run });
+        client = await Child.start<FanoutClientApi, object>(FANOUT_CLIENT_ENTRY, []);
+        rows.push(await measure({ contender, server, publisher, client, count, settings: config.fanout, context }));
       } finally {
         // The server first: its side of every connection closes, so the client's ports are not held in TIME_WAIT.
         await server.stop();
-        await client.stop();
+        await publisher?.stop();
+        await client?.stop();
+        await contender.cleanUp?.(run).catch((error: unknown) => {
+          notes.push(`fan-out ${count} · ${contender.label}: clean-up failed: ${String(error)}`);
+        });
       }
     }
   }
   return { rounds, publishesPerRound, intervalMs, sampled: config.fanout.sampled, rows };
 }
 
+/** Why a contender cannot run here (asked once per run), or `undefined`. */
+async function unavailable(contender: Contender, known: Map<string, string | undefined>): Promise<string | undefined> {
+  if (!contender.unavailable) return undefined;
+  if (!known.has(contender.id)) known.set(contender.id, await contender.unavailable());
+  return known.get(contender.id);
+}
+
 interface FanoutRun {
   contender: Contender;
   server: ServerChild;
+  /** Where the messages are published from when not the server (see `Contender.publisher`). */
+  publisher: ServerChild | undefined;
   client: ClientChild;
   count: number;
   settings: BenchConfig["fanout"];
   context: ScenarioContext;
 }
 
-async function measure({ contender, server, client, count, settings, context }: FanoutRun): Promise<FanoutRow> {
+async function measure({ contender, server, publisher = server, client, count, settings, context }: FanoutRun): Promise<FanoutRow> {
   const { rounds, publishesPerRound, intervalMs, concurrency, sampled } = settings;
   const { label } = contender;
   const { port } = server.info;
@@ -90,14 +123,19 @@ async function measure({ contender, server, client, count, settings, context }: 
 
   const latencies: LatencyRound[] = [];
   const cpu: number[] = [];
+  const cpuPerDelivery: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     context.progress.next(`fan-out ${count} · ${label} · round ${round}/${rounds}`);
     await client.call("startRound", { publishes: publishesPerRound });
     const start = await server.call("stats", undefined);
-    await server.call("publish", { count: publishesPerRound, intervalMs, firstSeq: (round - 1) * publishesPerRound });
+    await publisher.call("publish", { count: publishesPerRound, intervalMs, firstSeq: (round - 1) * publishesPerRound });
     const end = await server.call("stats", undefined);
-    latencies.push(await client.call("endRound", { graceMs: 10_000 }));
+    const latency = await client.call("endRound", { graceMs: 10_000 });
+    // Every delivery is done once the client has every event: the server's CPU up to here is what they cost.
+    const drained = await server.call("stats", undefined);
+    latencies.push(latency);
     cpu.push(((end.cpuMicros - start.cpuMicros) / 1000 / (end.at - start.at)) * 100);
+    cpuPerDelivery.push((drained.cpuMicros - start.cpuMicros) / Math.max(1, latency.received));
   }
   const delivered = latencies.reduce((sum, round) => sum + round.received, 0);
   const expected = latencies.reduce((sum, round) => sum + round.expected, 0);
@@ -119,5 +157,6 @@ async function measure({ contender, server, client, count, settings, context }: 
     sampledConnections,
     latencySamples: latencies.reduce((sum, round) => sum + round.samples, 0),
     cpuPercent: summarize(cpu),
+    cpuUsPerDelivery: summarize(cpuPerDelivery),
   };
 }
