@@ -5,6 +5,7 @@ import { SSE_HEADERS, errorBody, readStreamRequest } from "./request.js";
 import type { Route } from "./routes.js";
 import { StreamRun } from "./run-stream.js";
 import type { Sink } from "./sink.js";
+import { TickBatcher } from "./tick-batcher.js";
 
 /** A node `http` request handler; with Express/Connect, `next` is called for paths outside the prefix. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
@@ -17,6 +18,7 @@ export function createNodeHandler<TContext>(
   options: ResolvedOptions<IncomingMessage, TContext>,
 ): NodeHandler {
   const { prefix } = options;
+  const batcher = new TickBatcher();
   return (req, res, next) => {
     const url = req.url ?? "/";
     const queryAt = url.indexOf("?");
@@ -51,7 +53,7 @@ export function createNodeHandler<TContext>(
       req.socket.setNoDelay(true);
       // A resume waits for its first bytes, so that a stream with nothing left can still answer 204.
       if (request.lastEventId === undefined) openStream(res);
-      (res as StreamResponse)[RUN] = new StreamRun(request, ctx, new NodeSink(res), options as ResolvedOptions<never, unknown>);
+      (res as StreamResponse)[RUN] = new StreamRun(request, ctx, new NodeSink(res, batcher), options as ResolvedOptions<never, unknown>);
       res.on("close", abortRun);
     } catch (thrown) {
       // The client left while we read its body or ran `context`: nobody to answer, nothing to report.
@@ -80,47 +82,20 @@ function openStream(res: ServerResponse): void {
   res.flushHeaders();
 }
 
-/**
- * Writes are batched per tick: a response's first write in a tick goes out
- * at once, as a bare `res.write` would; a second one in the same tick corks
- * it, and the rest of the tick's events join it in one syscall when every
- * corked response is uncorked together, on the next tick — one callback for
- * all of them. A stream pulling many events per tick gets few syscalls; a
- * broker message written to thousands of responses costs each no more than
- * a plain write.
- */
-let tick = 0;
-let tickEndScheduled = false;
-let corked: ServerResponse[] = [];
-
-function endTick(): void {
-  tickEndScheduled = false;
-  tick++;
-  const responses = corked;
-  corked = [];
-  for (const res of responses) res.uncork();
-}
-
 /** A `ServerResponse` as a sink; a class, so that each connection costs one small object rather than four closures. */
 class NodeSink implements Sink {
-  /** The tick of this response's last write (see `endTick`). */
+  /** The tick of this response's last write (see `TickBatcher`). */
   #tick = -1;
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly batcher: TickBatcher,
+  ) {}
 
   write(chunk: string): boolean {
     const { res } = this;
     if (!res.headersSent) openStream(res);
-    if (this.#tick !== tick) {
-      this.#tick = tick;
-      if (!tickEndScheduled) {
-        tickEndScheduled = true;
-        process.nextTick(endTick);
-      }
-    } else if (res.writableCorked === 0) {
-      res.cork();
-      corked.push(res);
-    }
+    this.#tick = this.batcher.beforeWrite(res, this.#tick);
     return res.write(chunk);
   }
 
