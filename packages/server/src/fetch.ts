@@ -1,8 +1,8 @@
 import { RivuletError } from "@rivulet/shared";
 import type { ResolvedOptions } from "./options.js";
-import { SSE_HEADERS, errorBody, readStreamRequest } from "./request.js";
+import { createPipeline } from "./pipeline.js";
+import { SSE_HEADERS } from "./request.js";
 import type { Route } from "./routes.js";
-import { StreamRun } from "./run-stream.js";
 import type { Sink } from "./sink.js";
 
 /** A web-standard handler: `Request → Response`, for Hono, Bun, Deno, workers and node adapters. */
@@ -15,53 +15,34 @@ export function createFetchHandler<TContext>(
   routes: ReadonlyMap<string, Route>,
   options: ResolvedOptions<Request, TContext>,
 ): FetchHandler {
-  const { prefix } = options;
+  const pipeline = createPipeline(routes, options);
   return async (request) => {
     const url = new URL(request.url);
-    let path = url.pathname;
-    let phase: "request" | "context" = "request";
-    try {
-      if (!url.pathname.startsWith(`${prefix}/`)) throw new RivuletError("NOT_FOUND", `No stream at "${url.pathname}".`);
-      try {
-        path = decodeURIComponent(url.pathname.slice(prefix.length + 1));
-      } catch {
-        throw new RivuletError("NOT_FOUND", "Malformed path.");
-      }
-      const streamRequest = await readStreamRequest(
-        routes,
-        {
-          method: request.method,
-          path,
-          query: url.searchParams,
-          lastEventIdHeader: request.headers.get("last-event-id"),
-          readBody: () => readBody(request, options.maxBodyBytes),
-        },
-        options.codec,
-      );
-      phase = "context";
-      const ctx = options.context ? await options.context(request) : undefined;
-
-      const resumed = streamRequest.lastEventId !== undefined;
-      const { body, head } = createBody((sink) => {
-        const onRequestAbort = (): void => run.abort();
-        request.signal.addEventListener("abort", onRequestAbort, { once: true });
-        const run = new StreamRun(streamRequest, ctx, sink, options as ResolvedOptions<never, unknown>, () =>
-          request.signal.removeEventListener("abort", onRequestAbort),
-        );
-        // The client may have left while `context` ran; "abort" does not fire again for it.
-        if (request.signal.aborted) run.abort();
-        return run;
-      });
-      // A resume waits for its first bytes, so that a stream with nothing left can still answer 204.
-      if (resumed && (await head) === "empty") return new Response(null, { status: 204 });
-      return new Response(body, { status: 200, headers: SSE_HEADERS });
-    } catch (thrown) {
-      const error = RivuletError.from(thrown);
-      options.onError(error, { path, phase });
-      const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
-      if (error.code === "METHOD_NOT_SUPPORTED") headers["allow"] = "GET, POST";
-      return new Response(errorBody(error), { status: error.status, headers });
+    const path = pipeline.below(url.pathname);
+    const decision =
+      path === undefined
+        ? pipeline.outside(url.pathname)
+        : await pipeline.accept(request, {
+            method: request.method,
+            path,
+            query: url.searchParams,
+            lastEventIdHeader: request.headers.get("last-event-id"),
+            readBody: (limit) => readBody(request, limit),
+          });
+    if (decision.kind === "refusal") {
+      return new Response(decision.body, { status: decision.status, headers: decision.headers });
     }
+
+    const { body, head } = createBody((sink) => {
+      const onRequestAbort = (): void => run.abort();
+      request.signal.addEventListener("abort", onRequestAbort, { once: true });
+      const run = pipeline.start(decision, sink, () => request.signal.removeEventListener("abort", onRequestAbort));
+      // The client may have left while `context` ran; "abort" does not fire again for it.
+      if (request.signal.aborted) run.abort();
+      return run;
+    });
+    if (decision.awaitFirstBytes && (await head) === "empty") return new Response(null, { status: 204 });
+    return new Response(body, { status: 200, headers: SSE_HEADERS });
   };
 }
 

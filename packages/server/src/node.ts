@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RivuletError } from "@rivulet/shared";
 import type { ResolvedOptions } from "./options.js";
-import { SSE_HEADERS, errorBody, readStreamRequest } from "./request.js";
+import { createPipeline, type Refusal } from "./pipeline.js";
+import { SSE_HEADERS, type RequestParts } from "./request.js";
 import type { Route } from "./routes.js";
-import { StreamRun } from "./run-stream.js";
+import type { OpenStream } from "./stream-host.js";
 import type { Sink } from "./sink.js";
 import { TickBatcher } from "./tick-batcher.js";
 
@@ -17,56 +18,41 @@ export function createNodeHandler<TContext>(
   routes: ReadonlyMap<string, Route>,
   options: ResolvedOptions<IncomingMessage, TContext>,
 ): NodeHandler {
-  const { prefix } = options;
+  const pipeline = createPipeline(routes, options);
   const batcher = new TickBatcher();
   return (req, res, next) => {
     const url = req.url ?? "/";
     const queryAt = url.indexOf("?");
     const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
-    if (!pathname.startsWith(`${prefix}/`)) {
+    const path = pipeline.below(pathname);
+    if (path === undefined) {
       if (next) return next();
-      return refuse(res, new RivuletError("NOT_FOUND", `No stream at "${pathname}".`));
+      return refuse(res, pipeline.outside(pathname));
     }
-    void serve(req, res, pathname.slice(prefix.length + 1), queryAt === -1 ? "" : url.slice(queryAt + 1));
+    const search = queryAt === -1 ? "" : url.slice(queryAt + 1);
+    void serve(req, res, {
+      method: req.method ?? "GET",
+      path,
+      query: search === "" ? NO_QUERY : new URLSearchParams(search),
+      lastEventIdHeader: headerValue(req.headers["last-event-id"]),
+      readBody: (limit) => readBody(req, limit),
+      left: () => req.destroyed && res.destroyed,
+    });
   };
 
-  async function serve(req: IncomingMessage, res: ServerResponse, rawPath: string, search: string): Promise<void> {
-    let path = rawPath;
-    let phase: "request" | "context" = "request";
-    try {
-      path = decodeURIComponent(rawPath);
-      const request = await readStreamRequest(
-        routes,
-        {
-          method: req.method ?? "GET",
-          path,
-          query: search === "" ? NO_QUERY : new URLSearchParams(search),
-          lastEventIdHeader: headerValue(req.headers["last-event-id"]),
-          readBody: () => readBody(req, options.maxBodyBytes),
-        },
-        options.codec,
-      );
-      phase = "context";
-      const ctx = options.context ? await options.context(req) : undefined;
-      if (res.destroyed) return;
-
-      req.socket.setNoDelay(true);
-      // A resume waits for its first bytes, so that a stream with nothing left can still answer 204.
-      if (request.lastEventId === undefined) openStream(res);
-      (res as StreamResponse)[RUN] = new StreamRun(request, ctx, new NodeSink(res, batcher), options as ResolvedOptions<never, unknown>);
-      res.on("close", abortRun);
-    } catch (thrown) {
-      // The client left while we read its body or ran `context`: nobody to answer, nothing to report.
-      if (req.destroyed && res.destroyed) return;
-      const error = thrown instanceof URIError ? new RivuletError("NOT_FOUND", "Malformed path.") : RivuletError.from(thrown);
-      options.onError(error, { path, phase });
-      refuse(res, error);
-    }
+  async function serve(req: IncomingMessage, res: ServerResponse, parts: RequestParts): Promise<void> {
+    const decision = await pipeline.accept(req, parts);
+    if (decision.kind === "refusal") return refuse(res, decision);
+    if (res.destroyed) return;
+    req.socket.setNoDelay(true);
+    if (!decision.awaitFirstBytes) openStream(res);
+    (res as StreamResponse)[RUN] = pipeline.start(decision, new NodeSink(res, batcher));
+    res.on("close", abortRun);
   }
 }
 
 const RUN = Symbol("rivulet.run");
-type StreamResponse = ServerResponse & { [RUN]?: StreamRun };
+type StreamResponse = ServerResponse & { [RUN]?: OpenStream };
 
 /**
  * "close" fires when the client leaves, and also after the stream ends the
@@ -125,17 +111,16 @@ class NodeSink implements Sink {
   }
 }
 
-function refuse(res: ServerResponse, error: RivuletError): void {
+function refuse(res: ServerResponse, refusal: Refusal): void {
+  if (res.destroyed) return;
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
-  if (error.code === "METHOD_NOT_SUPPORTED") headers["allow"] = "GET, POST";
   // The rest of an oversized body is never read, so the connection cannot be reused.
-  if (error.code === "PAYLOAD_TOO_LARGE") headers["connection"] = "close";
-  res.writeHead(error.status, headers);
-  res.end(errorBody(error));
+  const headers = refusal.error.code === "PAYLOAD_TOO_LARGE" ? { ...refusal.headers, connection: "close" } : refusal.headers;
+  res.writeHead(refusal.status, headers);
+  res.end(refusal.body);
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

@@ -1,15 +1,17 @@
 import { RivuletError, toIssues, type DataCodec } from "@rivulet/shared";
 import type { Route } from "./routes.js";
 
-/** What the adapters extract from a request, transport-neutral. */
+/** What an adapter reads off its transport for the pipeline; nothing is checked yet. */
 export interface RequestParts {
   method: string;
-  /** The decoded path below the prefix, without leading slash: `chat/room`. */
+  /** The path below the prefix, still percent-encoded: `chat/room`. */
   path: string;
   query: URLSearchParams;
   lastEventIdHeader: string | null;
-  /** Reads the body as text, refusing more than the limit. */
-  readBody: () => Promise<string>;
+  /** Reads the body as text; more than `limit` bytes is refused with `PAYLOAD_TOO_LARGE`. */
+  readBody(limit: number): Promise<string>;
+  /** Whether the client has left: a failure is then reported to nobody. Left out where the transport cannot tell. */
+  left?(): boolean;
 }
 
 /** A request that may be streamed. */
@@ -19,27 +21,31 @@ export interface StreamRequest {
   lastEventId: string | undefined;
 }
 
+/** What reading a request needs from its adapter. */
+export interface RequestReading {
+  routes: ReadonlyMap<string, Route>;
+  codec: DataCodec;
+  maxBodyBytes: number;
+}
+
 /**
- * Everything that can be refused before the stream starts: method, path,
- * input (not JSON: `PARSE_ERROR`; failing the schema: `INVALID_INPUT`).
+ * Everything that can be refused before the stream starts but `context`:
+ * method, path, input (not JSON: `PARSE_ERROR`; failing the schema: `INVALID_INPUT`).
+ * `path` is the decoded path below the prefix.
  */
-export async function readStreamRequest(
-  routes: ReadonlyMap<string, Route>,
-  parts: RequestParts,
-  codec: DataCodec,
-): Promise<StreamRequest> {
+export async function readStreamRequest(path: string, parts: RequestParts, reading: RequestReading): Promise<StreamRequest> {
   if (parts.method !== "GET" && parts.method !== "POST") {
     throw new RivuletError("METHOD_NOT_SUPPORTED", `Method ${parts.method} is not supported; use GET or POST.`);
   }
-  const route = routes.get(parts.path);
-  if (!route) throw new RivuletError("NOT_FOUND", `No stream at "${parts.path}".`);
+  const route = reading.routes.get(path);
+  if (!route) throw new RivuletError("NOT_FOUND", `No stream at "${path}".`);
 
-  const raw = parts.method === "GET" ? parts.query.get("input") : await parts.readBody();
+  const raw = parts.method === "GET" ? parts.query.get("input") : await parts.readBody(reading.maxBodyBytes);
   const meta = parts.query.get("meta") ?? undefined;
   let input: unknown;
   if (raw !== null && raw !== "") {
     try {
-      input = codec.decode(raw, meta);
+      input = reading.codec.decode(raw, meta);
     } catch (cause) {
       throw new RivuletError("PARSE_ERROR", "The input is not valid JSON.", { cause });
     }
@@ -57,11 +63,6 @@ export async function readStreamRequest(
   }
   const lastEventId = parts.lastEventIdHeader ?? parts.query.get("lastEventId") ?? undefined;
   return { route, input, lastEventId: lastEventId === "" ? undefined : lastEventId };
-}
-
-/** The JSON body of a refused request. */
-export function errorBody(error: RivuletError): string {
-  return JSON.stringify({ error: error.toJSON() });
 }
 
 /** Response headers of every event stream. */
