@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { defineContract, stream } from "@rivulet/shared";
 import { expectTypeOf } from "vitest";
 import { z } from "zod";
-import type { FetchHandler, NodeHandler } from "./index.js";
+import type { FetchHandler, NodeHandler, Router } from "./index.js";
 import { implement } from "./implement.js";
 
 const contract = defineContract({
@@ -143,8 +143,12 @@ authed.fetchHandler({ context: (request) => ({ user: request.headers.get("x-user
 // @ts-expect-error the context must return the handlers' ctx type
 authed.node({ context: () => ({ user: 1 }) });
 expectTypeOf(authed.node({ context: () => ({ user: "a" }) })).toEqualTypeOf<NodeHandler>();
-// router.fetch has no way to build the context, so it is unusable.
-expectTypeOf(authed.fetch).toBeNever();
+// router.fetch has no way to build the context, so a context router has none: passing it on is a compile error.
+expectTypeOf(authed).not.toHaveProperty("fetch");
+export default {
+  // @ts-expect-error a router with a context type has no router.fetch: use router.fetchHandler({ context })
+  fetch: authed.fetch,
+};
 
 // The node context function gets the node request, the fetch one the web Request.
 authed.node({
@@ -170,6 +174,9 @@ const maybe = implement<typeof contract, { user: string } | undefined>(contract,
 });
 maybe.node();
 expectTypeOf(maybe.fetch).toEqualTypeOf<FetchHandler>();
+// Router<C, X> still names a router with or without a context type.
+expectTypeOf(open).toEqualTypeOf<Router<typeof contract, undefined>>();
+expectTypeOf(authed).toEqualTypeOf<Router<typeof contract, { user: string }>>();
 
 // onError is told the phase.
 open.node({

@@ -7,7 +7,11 @@ import { buildRoutes } from "./routes.js";
 import type { AdapterOptions, Handlers } from "./types.js";
 
 /** A served contract: the same streams behind a node handler or a fetch handler. */
-export interface Router<TContract extends ContractTree, TContext> {
+export type Router<TContract extends ContractTree, TContext> = BaseRouter<TContract, TContext> &
+  (undefined extends TContext ? DefaultFetch : unknown);
+
+/** What every router has, whatever its context type. */
+export interface BaseRouter<TContract extends ContractTree, TContext> {
   readonly contract: TContract;
   /**
    * A handler for `http.createServer`, Express or Connect.
@@ -19,11 +23,21 @@ export interface Router<TContract extends ContractTree, TContext> {
    * @example app.all("/sse/*", (c) => handler(c.req.raw));
    */
   fetchHandler(...options: OptionsArg<Request, TContext>): FetchHandler;
+}
+
+/**
+ * `router.fetch`: only on a router whose handlers need no context, since it
+ * has no way to build one. With a context type, the member is absent, so
+ * `export default { fetch: router.fetch }` does not compile; use
+ * `export default { fetch: router.fetchHandler({ context }) }`.
+ */
+export interface DefaultFetch {
   /**
-   * `fetchHandler()` with the defaults (no prefix, no context), for
-   * `export default { fetch: router.fetch }`.
+   * `fetchHandler()` with the defaults (no prefix, no context), made on its
+   * first request.
+   * @example export default { fetch: router.fetch };
    */
-  fetch: undefined extends TContext ? FetchHandler : never;
+  readonly fetch: FetchHandler;
 }
 
 /** Options may be left out exactly when no `context` is required. */
@@ -54,11 +68,12 @@ export function implement<TContract extends ContractTree, TContext = undefined>(
   const fetchHandler = (options: AdapterOptions<Request, TContext> = {} as AdapterOptions<Request, TContext>) =>
     createFetchHandler(routes, resolveOptions<Request, TContext>(options));
   let defaultFetch: FetchHandler | undefined;
-  return {
+  const router: BaseRouter<TContract, TContext> & DefaultFetch = {
     contract,
     node: (options = {} as AdapterOptions<IncomingMessage, TContext>) =>
       createNodeHandler(routes, resolveOptions<IncomingMessage, TContext>(options)),
     fetchHandler,
-    fetch: ((request: Request) => (defaultFetch ??= fetchHandler())(request)) as Router<TContract, TContext>["fetch"],
+    fetch: (request) => (defaultFetch ??= fetchHandler())(request),
   };
+  return router;
 }
