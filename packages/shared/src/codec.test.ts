@@ -198,4 +198,23 @@ describe("superjsonCodec's fast path for plain data with Dates", () => {
       v: 1,
     });
   });
+
+  it("encodes a value whose getter encodes another value meanwhile: each call keeps its own path", () => {
+    const inner = { when: new Date(1) };
+    const value = {
+      list: [
+        {
+          get nested() {
+            // Runs while `value` is being scanned, at path list.0.nested.
+            superjsonCodec.encode(inner);
+            return { at: new Date(2) };
+          },
+        },
+      ],
+    };
+    const encoded = superjsonCodec.encode(value);
+    expect(JSON.parse(encoded.meta ?? "")).toStrictEqual({ values: { "list.0.nested.at": ["Date"] }, v: 1 });
+    const decoded = superjsonCodec.decode(encoded.data, encoded.meta) as { list: [{ nested: { at: Date } }] };
+    expect(decoded.list[0].nested.at).toEqual(new Date(2));
+  });
 });

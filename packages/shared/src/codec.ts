@@ -67,9 +67,6 @@ const MAX_PLAIN_DEPTH = 64;
 /** The value itself is a Date: superjson's meta is then `["Date"]`, not a map of paths. */
 const TOP_LEVEL = Symbol("top-level");
 
-/** The path being scanned; joined (superjson-style) only where a Date is found. */
-const path: Array<string | number> = [];
-
 /**
  * Where the Dates are, in superjson's path syntax, when the value is made of
  * plain objects, arrays, JSON primitives and valid Dates only — what
@@ -78,14 +75,11 @@ const path: Array<string | number> = [];
  */
 function datePaths(value: unknown): Array<string | typeof TOP_LEVEL> | undefined {
   const dates: Array<string | typeof TOP_LEVEL> = [];
-  try {
-    return scan(value, 0, dates) ? dates : undefined;
-  } finally {
-    path.length = 0;
-  }
+  // The path is this call's own: a getter that encodes another value meanwhile has its own too.
+  return scan(value, 0, dates, []) ? dates : undefined;
 }
 
-function scan(value: unknown, depth: number, dates: Array<string | typeof TOP_LEVEL>): boolean {
+function scan(value: unknown, depth: number, dates: Array<string | typeof TOP_LEVEL>, path: Array<string | number>): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -99,7 +93,7 @@ function scan(value: unknown, depth: number, dates: Array<string | typeof TOP_LE
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           path.push(i);
-          const plain = scan(value[i], depth + 1, dates);
+          const plain = scan(value[i], depth + 1, dates, path);
           path.pop();
           if (!plain) return false;
         }
@@ -115,7 +109,7 @@ function scan(value: unknown, depth: number, dates: Array<string | typeof TOP_LE
       if (proto !== Object.prototype && proto !== null) return false;
       for (const key in value) {
         path.push(key);
-        const plain = scan((value as Record<string, unknown>)[key], depth + 1, dates);
+        const plain = scan((value as Record<string, unknown>)[key], depth + 1, dates, path);
         path.pop();
         if (!plain) return false;
       }
@@ -127,22 +121,11 @@ function scan(value: unknown, depth: number, dates: Array<string | typeof TOP_LE
   }
 }
 
-/** Events of one type put their Dates in the same places: their meta is written once. */
-const metaByPaths = new Map<string, string>();
-const MAX_REMEMBERED_METAS = 256;
-
 function datesMeta(dates: Array<string | typeof TOP_LEVEL>): string {
   if (dates[0] === TOP_LEVEL) return '{"values":["Date"],"v":1}';
-  const key = dates.join("\u0000");
-  let meta = metaByPaths.get(key);
-  if (meta === undefined) {
-    const values: Record<string, [string]> = {};
-    for (const date of dates) values[date as string] = ["Date"];
-    meta = JSON.stringify({ values, v: 1 });
-    if (metaByPaths.size === MAX_REMEMBERED_METAS) metaByPaths.clear();
-    metaByPaths.set(key, meta);
-  }
-  return meta;
+  const values: Record<string, [string]> = {};
+  for (const date of dates) values[date as string] = ["Date"];
+  return JSON.stringify({ values, v: 1 });
 }
 
 /** Plain JSON, for speed when events hold no Dates, Maps, Sets or BigInts. */

@@ -6,3 +6,8 @@
 export { END_EVENT, ERROR_EVENT, KEEP_ALIVE, RESERVED_PREFIX } from "./control.js";
 export { encodeData } from "./encode.js";
 export { listStreams, assertEventName } from "./contract.js";
+export { compileStream } from "./compiled-stream.js";
+export type { CompiledStream, CompileOptions } from "./compiled-stream.js";
+export { MAX_TIMER_MS } from "./timers.js";
+export { checkOptions, invalidOption, option } from "./check-options.js";
+export type { OptionRule } from "./check-options.js";

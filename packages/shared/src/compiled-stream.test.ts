@@ -1,0 +1,167 @@
+import fc from "fast-check";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+import { jsonCodec, superjsonCodec, type DataCodec } from "./codec.js";
+import { compileStream } from "./compiled-stream.js";
+import { defineContract, stream, type AnyStream } from "./contract.js";
+import { encodeEvent } from "./encode.js";
+import { RivuletError } from "./errors.js";
+import type { InferEventData, InferYield } from "./infer.js";
+
+const contract = defineContract({
+  s: stream({
+    events: {
+      price: z.object({ symbol: z.string(), price: z.number(), at: z.date() }),
+      note: z.object({ text: z.string() }),
+    },
+  }),
+});
+
+/** What the server writes for one yielded event: the compiled stream's encode, framed. */
+const encodeYielded = (
+  value: { event: string; data: unknown; id?: string | undefined; retry?: number },
+  definition: AnyStream,
+  options: { codec: DataCodec; validate: boolean },
+): string => {
+  const compiled = compileStream(definition, options);
+  return compiled.frame(value.event, compiled.encode(value.event, value.data), value.id, value.retry);
+};
+const optionsFor = (codec: DataCodec, validate: boolean) => ({ codec, validate });
+
+/** An event of the contract, with text that holds line breaks, NULs and non-ASCII. */
+const event = fc.oneof(
+  fc.record({
+    event: fc.constant("price" as const),
+    data: fc.record({ symbol: fc.string(), price: fc.double({ noNaN: true, noDefaultInfinity: true }), at: fc.date({ noInvalidDate: true }) }),
+  }),
+  fc.record({ event: fc.constant("note" as const), data: fc.record({ text: fc.string({ unit: "binary" }) }) }),
+);
+const plainId = fc.option(fc.string({ unit: "binary" }).filter((id) => !/[\r\n\0]/.test(id)), { nil: undefined });
+
+describe("compileStream: encode and frame", () => {
+  it.each([
+    ["json", jsonCodec],
+    ["superjson", superjsonCodec],
+  ] as const)("frames exactly what encodeEvent frames, with the %s codec, validated or not", (_, codec) => {
+    fc.assert(
+      fc.property(event, plainId, fc.boolean(), (value, id, validate) => {
+        const options = optionsFor(codec, validate);
+        const parsed = validate ? contract.s.events[value.event].parse(value.data) : value.data;
+        const encoded = codec.encode(parsed);
+        const expected = encodeEvent({ event: value.event, id, data: encoded.data, meta: encoded.meta });
+        expect(encodeYielded({ ...value, id }, contract.s, options)).toBe(expected);
+      }),
+    );
+  });
+
+  it.each(["a\nb", "a\rb", "a\0b"])("refuses an ID holding %j with INVALID_FIELD", (id) => {
+    for (const codec of [jsonCodec, superjsonCodec]) {
+      const thrown = (() => {
+        try {
+          encodeYielded({ event: "note", data: { text: "x" }, id }, contract.s, optionsFor(codec, true));
+        } catch (error) {
+          return error;
+        }
+        return undefined;
+      })();
+      expect(thrown).toBeInstanceOf(RivuletError);
+      expect((thrown as RivuletError).code).toBe("INVALID_FIELD");
+    }
+  });
+
+  it("writes retry, and a custom codec's multi-line data as several data lines", () => {
+    const lines: DataCodec = { name: "lines", encode: (value) => ({ data: `first\n${JSON.stringify(value)}` }), decode: () => null };
+    expect(encodeYielded({ event: "note", data: { text: "x" }, id: "7", retry: 250 }, contract.s, optionsFor(jsonCodec, true))).toBe(
+      'event: note\nid: 7\nretry: 250\ndata: {"text":"x"}\n\n',
+    );
+    expect(encodeYielded({ event: "note", data: { text: "x" } }, contract.s, optionsFor(lines, true))).toBe(
+      'event: note\ndata: first\ndata: {"text":"x"}\n\n',
+    );
+  });
+});
+
+/** One event per kind of schema that changes a value on the way, with what a handler yields and what a client must get. */
+const AT = new Date("2026-12-01T10:00:00.000Z");
+const reshaping = defineContract({
+  s: stream({
+    events: {
+      transform: z.object({ at: z.string().transform((s) => new Date(s)) }),
+      pipe: z.object({ n: z.string().pipe(z.coerce.number()) }),
+      defaulted: z.object({ n: z.number().default(5) }),
+      caught: z.object({ n: z.number().catch(0) }),
+      coerced: z.object({ n: z.coerce.number() }),
+      codec: z.object({
+        at: z.codec(z.iso.datetime(), z.date(), { decode: (s) => new Date(s), encode: (d) => d.toISOString() }),
+      }),
+    },
+  }),
+});
+type Reshaping = (typeof reshaping)["s"];
+
+describe("compileStream: schemas that transform", () => {
+  const cases = [
+    ["transform", { at: AT.toISOString() }, { at: AT }],
+    ["pipe", { n: "7" }, { n: 7 }],
+    ["defaulted", {}, { n: 5 }],
+    ["caught", { n: "not a number" }, { n: 0 }],
+    ["coerced", { n: "7" }, { n: 7 }],
+    ["codec", { at: AT.toISOString() }, { at: AT }],
+  ] as const;
+
+  it.each(cases)("%s: what the client decodes is the schema's output, for both codecs, validated or not", (event, yielded, output) => {
+    for (const codec of [superjsonCodec, jsonCodec]) {
+      for (const validate of [true, false]) {
+        const server = compileStream(reshaping.s, { codec, validate: true });
+        const client = compileStream(reshaping.s, { codec, validate });
+        const encoded = server.encode(event, yielded);
+        expect(client.decode(event, encoded.data, encoded.meta)).toEqual(output);
+      }
+    }
+  });
+
+  it("sends the input form, stripped of unknown keys, where the schema can give it back", () => {
+    const server = compileStream(reshaping.s, { codec: jsonCodec, validate: true });
+    expect(server.encode("codec", { at: AT.toISOString(), secret: 1 }).data).toBe(JSON.stringify({ at: AT.toISOString() }));
+    expect(server.encode("defaulted", {}).data).toBe('{"n":5}');
+    // A one-way transform cannot be reversed: the yielded value travels, as the schema accepted it.
+    expect(server.encode("transform", { at: AT.toISOString() }).data).toBe(JSON.stringify({ at: AT.toISOString() }));
+  });
+
+  it("types the yield as the schema's input and the client's data as its output", () => {
+    expectTypeOf<Extract<InferYield<Reshaping>, { event: "transform" }>["data"]>().toEqualTypeOf<{ at: string }>();
+    expectTypeOf<InferEventData<Reshaping, "transform">>().toEqualTypeOf<{ at: Date }>();
+    expectTypeOf<InferEventData<Reshaping, "pipe">>().toEqualTypeOf<{ n: number }>();
+    expectTypeOf<Extract<InferYield<Reshaping>, { event: "defaulted" }>["data"]>().toEqualTypeOf<{ n?: number | undefined }>();
+    expectTypeOf<InferEventData<Reshaping, "defaulted">>().toEqualTypeOf<{ n: number }>();
+    expectTypeOf<InferEventData<Reshaping, "codec">>().toEqualTypeOf<{ at: Date }>();
+  });
+});
+
+describe("compileStream: decode", () => {
+  const compiled = compileStream(contract.s, { codec: superjsonCodec, validate: true });
+
+  it("refuses an unknown or inherited event name, undecodable data and data that breaks the contract, with INVALID_EVENT", () => {
+    for (const [event, data] of [
+      ["nope", "{}"],
+      ["toString", "{}"],
+      ["note", "{not json"],
+      ["note", '{"text":1}'],
+    ] as const) {
+      const error = (() => {
+        try {
+          compiled.decode(event, data, undefined);
+        } catch (thrown) {
+          return thrown;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(RivuletError);
+      expect((error as RivuletError).code).toBe("INVALID_EVENT");
+    }
+  });
+
+  it("skips the check with validate: false for schemas that only check", () => {
+    const trusting = compileStream(contract.s, { codec: jsonCodec, validate: false });
+    expect(trusting.decode("note", '{"text":1}', undefined)).toEqual({ text: 1 });
+  });
+});

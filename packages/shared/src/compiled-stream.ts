@@ -1,0 +1,139 @@
+import { safeEncode, type ZodType } from "zod";
+import { jsonCodec, superjsonCodec, type DataCodec, type EncodedData } from "./codec.js";
+import type { AnyStream } from "./contract.js";
+import { encodeEvent } from "./encode.js";
+import { RivuletError, toIssues } from "./errors.js";
+import { outputIsInput } from "./schema-plan.js";
+
+export interface CompileOptions {
+  /** How data travels: both ends must agree. */
+  codec: DataCodec;
+  /**
+   * Check every event against its schema. Off, a schema that transforms is
+   * still run on the receiving side: that is what gives the data its type.
+   */
+  validate: boolean;
+}
+
+/**
+ * One stream of a contract, compiled once for a codec: the only place where
+ * events are checked against their schemas and turned into wire text and
+ * back. The server's writer, `createChannel` and the client all use it.
+ *
+ * What travels is the event's **input** form — what its schema parses — so
+ * that the receiving side can parse it into exactly the type `InferEventData`
+ * promises, transforms included (see docs/protocol.md, "Schemas that transform").
+ */
+export interface CompiledStream {
+  readonly stream: AnyStream;
+  readonly codec: DataCodec;
+  /**
+   * Checks one event's data (unless validation is off) and encodes its wire form.
+   * @throws {RivuletError} `INVALID_EVENT` for an event the stream does not have or data that fails its schema.
+   */
+  encode(event: string, data: unknown): EncodedData;
+  /**
+   * Frames an encoded event as one SSE block.
+   * @throws {RivuletError} `INVALID_FIELD` for an `id` or `retry` the format cannot carry.
+   */
+  frame(event: string, encoded: EncodedData, id?: string, retry?: number): string;
+  /**
+   * Decodes one received event's data and parses it by its schema.
+   * @throws {RivuletError} `INVALID_EVENT` for an unknown event, data the codec cannot read or that fails its schema.
+   */
+  decode(event: string, data: string, meta: string | undefined): unknown;
+}
+
+/** What is known of one event of the stream, worked out once. */
+interface EventPlan {
+  schema: ZodType;
+  /** Whether a parsed value may differ from a valid input (transforms, defaults, coercion). */
+  reshapes: boolean;
+  /** The codec's encoder for values that passed the schema. */
+  encodeParsed: (value: unknown) => EncodedData;
+}
+
+/** @example const ticker = compileStream(contract.ticker, { codec: superjsonCodec, validate: true }); */
+export function compileStream(stream: AnyStream, options: CompileOptions): CompiledStream {
+  const { codec, validate } = options;
+  const plans = new Map<string, EventPlan>();
+  for (const [name, schema] of Object.entries(stream.events)) {
+    const reshapes = !outputIsInput(schema);
+    const planned = reshapes ? undefined : codec.forSchema?.(schema);
+    plans.set(name, { schema, reshapes, encodeParsed: planned ?? ((value) => codec.encode(value)) });
+  }
+  // The built-in codecs write `JSON.stringify` output, which never holds a raw CR or LF.
+  const lineFree = codec === jsonCodec || codec === superjsonCodec;
+
+  const planOf = (event: string): EventPlan => {
+    const plan = plans.get(event);
+    if (!plan) throw new RivuletError("INVALID_EVENT", `Event "${event}" is not one of the stream's events.`);
+    return plan;
+  };
+
+  return {
+    stream,
+    codec,
+    encode(event, data) {
+      const plan = planOf(event);
+      if (!validate) return codec.encode(data);
+      const result = plan.schema.safeParse(data);
+      if (!result.success) {
+        throw new RivuletError("INVALID_EVENT", `Event "${event}" failed its schema and was not sent.`, {
+          cause: result.error,
+          issues: toIssues(result.error.issues),
+        });
+      }
+      if (!plan.reshapes) return plan.encodeParsed(result.data);
+      // Back to the input form (stripped of unknown keys, defaults filled in) where the schema
+      // can say it (`z.codec`, `default`, `catch`, `coerce`); a one-way `transform` cannot, and
+      // the data travels as the handler gave it, which the schema has just accepted.
+      return codec.encode(inputForm(plan.schema, result.data, data));
+    },
+    frame(event, encoded, id, retry) {
+      if (retry !== undefined || !lineFree || (id !== undefined && !isPlainId(id))) {
+        return encodeEvent({ event, data: encoded.data, id, retry, meta: encoded.meta });
+      }
+      // The common case, framed without `encodeEvent`'s checks that cannot fail here: the event
+      // name is one of the contract's, which refuses CR and LF, and data and meta are JSON text.
+      const head = id === undefined ? `event: ${event}\n` : `event: ${event}\nid: ${id}\n`;
+      return encoded.meta === undefined
+        ? `${head}data: ${encoded.data}\n\n`
+        : `${head}meta: ${encoded.meta}\ndata: ${encoded.data}\n\n`;
+    },
+    decode(event, data, meta) {
+      const plan = planOf(event);
+      let value: unknown;
+      try {
+        value = codec.decode(data, meta);
+      } catch (cause) {
+        throw new RivuletError("INVALID_EVENT", `Event "${event}" could not be decoded.`, { cause });
+      }
+      if (!validate && !plan.reshapes) return value;
+      const result = plan.schema.safeParse(value);
+      if (!result.success) {
+        throw new RivuletError("INVALID_EVENT", `Event "${event}" does not match the contract.`, {
+          cause: result.error,
+          issues: toIssues(result.error.issues),
+        });
+      }
+      return result.data;
+    },
+  };
+}
+
+/** What passed `schema` as `parsed`, back in its input form; `yielded` where the schema cannot go back. */
+function inputForm(schema: ZodType, parsed: unknown, yielded: unknown): unknown {
+  try {
+    const wire = safeEncode(schema, parsed);
+    return wire.success ? wire.data : yielded;
+  } catch {
+    // zod throws, rather than fails, on a one-way `transform`.
+    return yielded;
+  }
+}
+
+/** An ID `encodeEvent` would write as it is: no CR, LF or NUL. */
+function isPlainId(id: string): boolean {
+  return !id.includes("\n") && !id.includes("\r") && !id.includes("\0");
+}
