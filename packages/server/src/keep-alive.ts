@@ -1,37 +1,42 @@
 /** A stream that a keep-alive tick may ping. */
 export interface KeepAliveTarget {
-  /** Called once per interval; the target decides whether it was idle long enough to ping. */
-  tick(): void;
-}
-
-interface Group {
-  timer: ReturnType<typeof setInterval>;
-  targets: Set<KeepAliveTarget>;
+  /** Called twice per interval with the tick count; the target pings when it was silent long enough. */
+  tick(now: number): void;
 }
 
 /**
- * One timer per interval for all open streams, not one per stream: an idle
- * connection then costs a set entry instead of a timer and its closure,
+ * One timer for all the open streams of an adapter, not one per stream: an
+ * idle connection then costs a set entry instead of a timer and its closure,
  * which adds up over 10,000 of them. The timer stops with the last stream.
+ *
+ * It ticks twice per interval, and a stream that wrote nothing for two ticks
+ * is pinged, so an idle stream carries a byte at least every `intervalMs`
+ * (a proxy with an idle timeout of `intervalMs` or more keeps it open), and
+ * a fresh one is first pinged after at least half an interval (a resume with
+ * nothing to send can still answer 204).
  */
-const groups = new Map<number, Group>();
+export class KeepAlive {
+  /** Ticks so far: what a stream's last write is measured in. */
+  now = 0;
+  readonly #intervalMs: number;
+  readonly #targets = new Set<KeepAliveTarget>();
+  #timer: ReturnType<typeof setInterval> | undefined;
 
-export function startKeepAlive(intervalMs: number, target: KeepAliveTarget): void {
-  let group = groups.get(intervalMs);
-  if (!group) {
-    const targets = new Set<KeepAliveTarget>();
-    const timer = setInterval(() => {
-      for (const each of targets) each.tick();
-    }, intervalMs);
-    group = { timer, targets };
-    groups.set(intervalMs, group);
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
   }
-  group.targets.add(target);
-}
 
-export function stopKeepAlive(intervalMs: number, target: KeepAliveTarget): void {
-  const group = groups.get(intervalMs);
-  if (!group?.targets.delete(target) || group.targets.size > 0) return;
-  clearInterval(group.timer);
-  groups.delete(intervalMs);
+  add(target: KeepAliveTarget): void {
+    this.#targets.add(target);
+    this.#timer ??= setInterval(() => {
+      const now = ++this.now;
+      for (const target of this.#targets) target.tick(now);
+    }, this.#intervalMs / 2);
+  }
+
+  delete(target: KeepAliveTarget): void {
+    if (!this.#targets.delete(target) || this.#targets.size > 0) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
 }

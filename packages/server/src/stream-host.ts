@@ -1,7 +1,12 @@
+import { compileStream, type CompiledStream } from "@rivulet/shared/wire";
+import { KeepAlive } from "./keep-alive.js";
 import type { ResolvedOptions } from "./options.js";
+import { canPush } from "./push.js";
 import type { StreamRequest } from "./request.js";
-import { StreamRun } from "./run-stream.js";
+import type { Route } from "./routes.js";
 import type { Sink } from "./sink.js";
+import { PullSource, PushedSource } from "./sources.js";
+import { StreamWriter, type WriterHost } from "./writer.js";
 
 /** A stream being served; the adapter aborts it when the client leaves. */
 export interface OpenStream {
@@ -19,7 +24,40 @@ export interface StreamHost {
 }
 
 export function createStreamHost(options: ResolvedOptions<never, unknown>): StreamHost {
+  const host: WriterHost = {
+    keepAlive: options.keepAliveMs === false ? undefined : new KeepAlive(options.keepAliveMs),
+    maxDurationMs: options.maxDurationMs,
+    report: (error, path, phase) => options.onError(error, { path, phase }),
+  };
+  const compiled = new Map<Route, CompiledStream>();
+  const compiledOf = (route: Route): CompiledStream => {
+    let stream = compiled.get(route);
+    if (!stream) {
+      stream = compileStream(route.stream, { codec: options.codec, validate: options.validate });
+      compiled.set(route, stream);
+    }
+    return stream;
+  };
+
   return {
-    start: (request, ctx, sink, onFinish) => new StreamRun(request, ctx, sink, options, onFinish),
+    start(request, ctx, sink, onFinish) {
+      const { route, input, lastEventId } = request;
+      const writer = new StreamWriter(host, compiledOf(route), route.path, sink, lastEventId !== undefined, onFinish);
+      try {
+        const events = route.handler({
+          input,
+          lastEventId,
+          ctx,
+          get signal() {
+            return writer.signal;
+          },
+        });
+        const iterator = events[Symbol.asyncIterator]();
+        writer.start(canPush(iterator) ? new PushedSource(iterator, writer) : new PullSource(iterator, writer));
+      } catch (thrown) {
+        writer.fail(thrown);
+      }
+      return writer;
+    },
   };
 }

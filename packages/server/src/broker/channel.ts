@@ -1,5 +1,7 @@
-import { RivuletError, toIssues, type AnyStream, type InferEventName } from "@rivulet/shared";
+import { superjsonCodec, type AnyStream, type InferEventName } from "@rivulet/shared";
+import { compileStream } from "@rivulet/shared/wire";
 import type { input } from "zod";
+import { withWire } from "../shared-message.js";
 import type { Broker, SubscribeOptions } from "./types.js";
 
 /** A message of one stream's events, as a handler may yield it. */
@@ -39,18 +41,12 @@ export interface Channel<S extends AnyStream> {
  * await rooms.publish("lobby", { event: "message", data: { from: "ada", text: "hi" } });
  */
 export function createChannel<S extends AnyStream>(broker: Broker, stream: S): Channel<S> {
+  // Brokers keep data as superjson: what a channel checked travels in that form, and no
+  // subscriber (nor any other process) checks or encodes it again.
+  const compiled = compileStream(stream, { codec: superjsonCodec, validate: true });
   return {
     async publish(topic, message) {
-      const schema = Object.hasOwn(stream.events, message.event) ? stream.events[message.event] : undefined;
-      if (!schema) throw new RivuletError("INVALID_EVENT", `The stream has no event "${message.event}".`);
-      const result = schema.safeParse(message.data);
-      if (!result.success) {
-        throw new RivuletError("INVALID_EVENT", `Event "${message.event}" failed its schema and was not published.`, {
-          cause: result.error,
-          issues: toIssues(result.error.issues),
-        });
-      }
-      return broker.publish(topic, message);
+      return broker.publish(topic, withWire(message, compiled.encode(message.event, message.data)));
     },
     subscribe: (topic, options) => broker.subscribe(topic, options) as AsyncIterable<ChannelDelivery<S>>,
   };

@@ -1,9 +1,9 @@
 import { RivuletError } from "@rivulet/shared";
-import { MAX_TIMER_MS } from "../options.js";
+import { MAX_TIMER_MS } from "@rivulet/shared/wire";
 import { compareEventIds } from "../resume.js";
 import { historyGap, planResume } from "./history.js";
 import { SubscriberQueue } from "./queue.js";
-import { markShared } from "./shared-message.js";
+import { publishedMessage } from "../shared-message.js";
 import type { Broker, BrokerMessage, PublishMessage, SubscribeOptions } from "./types.js";
 
 export interface MemoryBrokerOptions {
@@ -150,7 +150,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       const id = message.id ?? `${epoch}-${++seq}`;
       topic.lastId = id;
       const now = Date.now();
-      const delivered = markShared<BrokerMessage>({ event: message.event, data: message.data, id });
+      const delivered = publishedMessage(message, id);
       if (historySize > 0) topic.entries.push({ id, at: now, message: delivered });
       trim(topic, now);
       for (const subscriber of topic.subscribers) subscriber.push(delivered);

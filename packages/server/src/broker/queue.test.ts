@@ -1,5 +1,6 @@
 import { RivuletError } from "@rivulet/shared";
 import { describe, expect, it, vi } from "vitest";
+import { PUSH } from "../push.js";
 import { SubscriberQueue } from "./queue.js";
 
 function queue(limit = 3): { queue: SubscriberQueue<number>; onEnd: ReturnType<typeof vi.fn> } {
@@ -165,13 +166,13 @@ function consumer(pauseAfter = Number.POSITIVE_INFINITY) {
   return record;
 }
 
-describe("SubscriberQueue.attach", () => {
+describe("SubscriberQueue [PUSH]", () => {
   it("hands over queued items, then each live item from inside push, in order", () => {
     const { queue: q } = queue(10);
     q.replay([1, 2]);
     q.push(3);
     const c = consumer();
-    q.attach(c);
+    q[PUSH](c);
     expect(c.items).toEqual([1, 2, 3]);
     q.push(4);
     // Synchronous: no promise, no microtask between publish and delivery.
@@ -184,7 +185,7 @@ describe("SubscriberQueue.attach", () => {
   it("keeps items while the consumer is paused, and hands them over in order on resume", () => {
     const { queue: q, onEnd } = queue(3);
     const c = consumer(1);
-    q.attach(c);
+    q[PUSH](c);
     q.push(1);
     q.push(2);
     q.push(3);
@@ -203,7 +204,7 @@ describe("SubscriberQueue.attach", () => {
   it("fails a consumer paused for more than `limit` items with SLOW_CONSUMER, once", () => {
     const { queue: q, onEnd } = queue(2);
     const c = consumer(1);
-    q.attach(c);
+    q[PUSH](c);
     for (const n of [1, 2, 3, 4, 5]) q.push(n);
     expect(c.items).toEqual([1]);
     expect(c.failures).toHaveLength(1);
@@ -216,7 +217,7 @@ describe("SubscriberQueue.attach", () => {
   it("tells the consumer of an end or failure, also one that came before attach", () => {
     const ended = queue();
     const c1 = consumer();
-    ended.queue.attach(c1);
+    ended.queue[PUSH](c1);
     ended.queue.end();
     ended.queue.end();
     expect(c1.completed).toBe(1);
@@ -225,14 +226,14 @@ describe("SubscriberQueue.attach", () => {
     const failed = queue();
     failed.queue.fail(gap);
     const c2 = consumer();
-    failed.queue.attach(c2);
+    failed.queue[PUSH](c2);
     expect(c2.failures).toEqual([gap]);
     expect(c2.completed).toBe(0);
 
     const early = queue();
     early.queue.end();
     const c3 = consumer();
-    early.queue.attach(c3);
+    early.queue[PUSH](c3);
     expect(c3.completed).toBe(1);
   });
 
@@ -245,7 +246,7 @@ describe("SubscriberQueue.attach", () => {
       if (item === 2) q.end();
       return true;
     };
-    q.attach(c);
+    q[PUSH](c);
     expect(c.items).toEqual([1, 2]);
     expect(c.completed).toBe(1);
     expect(onEnd).toHaveBeenCalledTimes(1);
@@ -260,7 +261,7 @@ describe("SubscriberQueue.attach", () => {
       c.items.push(item);
       return true;
     };
-    q.attach(c);
+    q[PUSH](c);
     q.push(1);
     expect(c.items).toEqual([1, 2]);
     q.push(3);
@@ -276,7 +277,7 @@ describe("SubscriberQueue.attach", () => {
       if (item === 1) q.push(3);
       return true;
     };
-    q.attach(c);
+    q[PUSH](c);
     expect(c.items).toEqual([1, 2, 3]);
   });
 });

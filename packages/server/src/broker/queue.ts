@@ -1,17 +1,5 @@
 import { RivuletError } from "@rivulet/shared";
-
-/**
- * Takes a subscription's items as they come, with no promise per item: the
- * stream loop, when a handler returns a subscription as it is (see `attach`).
- */
-export interface QueueConsumer<T> {
-  /** One item; `false` pauses delivery until the consumer calls `resume()`. */
-  deliver(item: T): boolean;
-  /** The subscription ended quietly. */
-  complete(): void;
-  /** The subscription failed (`SLOW_CONSUMER`, `HISTORY_GAP`, …). */
-  fail(error: unknown): void;
-}
+import { PUSH, type PushControl, type PushIterator, type PushTarget } from "../push.js";
 
 /**
  * One subscriber's bounded queue: `push` never blocks the publisher. A
@@ -22,7 +10,7 @@ export interface QueueConsumer<T> {
  * over it, so that a broker can pass one function for all of a topic's
  * subscribers: with thousands of idle subscribers, every object counts.
  */
-export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
+export class SubscriberQueue<T> implements AsyncIterableIterator<T>, PushIterator<T>, PushControl {
   /** Undefined when empty, never an empty array: what `next` and `push` test. */
   #items: T[] | undefined;
   #head = 0;
@@ -30,7 +18,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
   #replayed = 0;
   /** The pending `next()`; a failure resolves it with a rejected promise, so no `reject` is kept. */
   #resolve: ((result: IteratorResult<T, undefined> | Promise<never>) => void) | undefined;
-  #consumer: QueueConsumer<T> | undefined;
+  #consumer: PushTarget<T> | undefined;
   #paused = false;
   /** Inside `#flush`: a push meanwhile is queued, so that items keep their order. */
   #flushing = false;
@@ -66,11 +54,14 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T> {
    * microtask each. While the consumer is paused, items wait here as they
    * would for a slow reader, up to the limit.
    */
-  attach(consumer: QueueConsumer<T>): void {
-    if (this.#failure !== undefined) return consumer.fail(this.#failure);
-    if (this.#done) return consumer.complete();
-    this.#consumer = consumer;
-    this.#flush();
+  [PUSH](consumer: PushTarget<T>): PushControl {
+    if (this.#failure !== undefined) consumer.fail(this.#failure);
+    else if (this.#done) consumer.complete();
+    else {
+      this.#consumer = consumer;
+      this.#flush();
+    }
+    return this;
   }
 
   /** The consumer takes items again after `deliver` returned `false`. */

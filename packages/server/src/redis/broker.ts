@@ -6,6 +6,7 @@ import { SubscriberQueue } from "../broker/queue.js";
 import type { Broker, BrokerMessage, SubscribeOptions } from "../broker/types.js";
 import { compareEventIds } from "../resume.js";
 import { decodeEntry, encodeFields, fieldOf, type StreamEntry } from "./entries.js";
+import { wireOf } from "../shared-message.js";
 import { TopicReader } from "./topic-reader.js";
 
 export interface RedisBrokerOptions {
@@ -147,7 +148,7 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
           streamKey(topic),
           historySize,
           message.id ?? "*",
-          ...encodeFields(message.event, message.data),
+          ...encodeFields(message.event, message.data, wireOf(message)),
         );
         return id as string;
       } catch (error) {

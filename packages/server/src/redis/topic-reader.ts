@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-import { markShared } from "../broker/shared-message.js";
 import type { BrokerMessage } from "../broker/types.js";
 import { decodeEntry, type StreamEntry } from "./entries.js";
 
@@ -67,7 +66,7 @@ export class TopicReader {
           lastId = entry[0];
           let message: BrokerMessage;
           try {
-            message = markShared(decodeEntry(entry));
+            message = decodeEntry(entry);
           } catch (error) {
             // One entry we cannot read (written by something else, say) must not stop the topic.
             this.onError(error);

@@ -1,10 +1,11 @@
-import { ERROR_EVENT, KEEP_ALIVE, defineContract, stream, type RivuletError } from "@rivulet/shared";
+import { defineContract, stream, type RivuletError } from "@rivulet/shared";
+import { ERROR_EVENT, KEEP_ALIVE } from "@rivulet/shared/wire";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { resolveOptions } from "./options.js";
 import type { Route } from "./routes.js";
-import { StreamRun } from "./run-stream.js";
 import type { Sink } from "./sink.js";
+import { createStreamHost } from "./stream-host.js";
 
 /**
  * The stream loop without a transport: a recording sink, fake timers, and
@@ -14,9 +15,9 @@ const contract = defineContract({ s: stream({ events: { n: z.object({ n: z.numbe
 
 /** A sink that records what it is given. */
 function recordingSink() {
-  const record = { writes: [] as string[], ended: false, noContent: false };
+  const record = { writes: [] as string[], times: [] as number[], ended: false, noContent: false };
   const sink: Sink = {
-    write: (chunk) => record.writes.push(chunk) > 0,
+    write: (chunk) => record.times.push(Date.now()) > 0 && record.writes.push(chunk) > 0,
     drained: () => Promise.resolve(),
     end: () => void (record.ended = true),
     noContent: () => void (record.noContent = record.ended = true),
@@ -32,7 +33,7 @@ function start(handler: Route["handler"], options: { keepAliveMs?: number | fals
   });
   const { record, sink } = recordingSink();
   const route: Route = { path: "s", stream: contract.s, handler };
-  const run = new StreamRun({ route, input: undefined, lastEventId: options.lastEventId }, undefined, sink, resolved);
+  const run = createStreamHost(resolved).start({ route, input: undefined, lastEventId: options.lastEventId }, undefined, sink);
   return { run, sink: record, errors };
 }
 
@@ -42,26 +43,43 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe("StreamRun and the shared keep-alive timer", () => {
-  it("pings a stream only after a whole interval without a write, however close to a tick it opened", async () => {
-    vi.useFakeTimers();
+describe("StreamWriter and the shared keep-alive timer", () => {
+  it("pings an idle stream within one interval of its last write, and a fresh one after at least half an interval", async () => {
+    vi.useFakeTimers({ now: 0 });
     const first = start(async function* () {
       await never();
     }, { keepAliveMs: 100 });
-    await vi.advanceTimersByTimeAsync(90);
-    // Opens 10 ms before the timer's tick; looks something up for 40 ms, then has nothing to send.
+    await vi.advanceTimersByTimeAsync(49);
+    // Opens 1 ms before the timer's first tick; looks something up for 40 ms, then has nothing to send.
     const resumed = start(async function* () {
       await new Promise((resolve) => setTimeout(resolve, 40));
     }, { keepAliveMs: 100, lastEventId: "5" });
-    await vi.advanceTimersByTimeAsync(10);
-    expect(first.sink.writes).toEqual([]);
-    expect(resumed.sink.writes).toEqual([]);
     await vi.advanceTimersByTimeAsync(40);
     expect(resumed.sink.noContent).toBe(true);
     expect(resumed.sink.writes).toEqual([]);
-    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(11);
     expect(first.sink.writes).toEqual([KEEP_ALIVE]);
+    expect(first.sink.times).toEqual([100]);
     first.run.abort();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("never leaves a stream silent for longer than keepAliveMs, whenever it last wrote", async () => {
+    vi.useFakeTimers({ now: 0 });
+    // Writes at odd moments, then falls idle: the silences between writes are what a proxy sees.
+    const delays = [0, 37, 61, 149, 3, 250];
+    const { run, sink } = start(async function* () {
+      for (const [n, delay] of delays.entries()) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        yield { event: "n", data: { n } };
+      }
+      await never();
+    }, { keepAliveMs: 100 });
+    await vi.advanceTimersByTimeAsync(1_500);
+    const silences = sink.times.slice(1).map((at, i) => at - (sink.times[i] as number));
+    expect(sink.writes.filter((chunk) => chunk === KEEP_ALIVE).length).toBeGreaterThan(5);
+    expect(Math.max(...silences)).toBeLessThanOrEqual(100);
+    run.abort();
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -106,7 +124,7 @@ describe("StreamRun and the shared keep-alive timer", () => {
       const handler: Route["handler"] = () => ({ [Symbol.asyncIterator]: () => ({ next: never, return: ret as never }) });
       const route: Route = { path: "s", stream: contract.s, handler };
       const request = { route, input: undefined, lastEventId: undefined };
-      const run = new StreamRun(request, undefined, sink, options, () => (finished = true));
+      const run = createStreamHost(options).start(request, undefined, sink, () => (finished = true));
       run.abort();
       expect(finished, name).toBe(true);
       expect(errors.length, name).toBe(name === "throws" ? 1 : 0);
