@@ -29,3 +29,13 @@ export function historyGap(topic: string, lastEventId: string): RivuletError {
     `Cannot resume "${topic}" after "${lastEventId}": the history no longer reaches that far, so events were missed.`,
   );
 }
+
+/**
+ * Refuses a custom message ID the wire cannot carry: it is sent back as `Last-Event-ID`.
+ * @throws {RivuletError} `INVALID_FIELD` for an empty ID or one with CR, LF or NUL.
+ */
+export function assertMessageId(id: string): void {
+  if (id === "" || /[\r\n\0]/.test(id)) {
+    throw new RivuletError("INVALID_FIELD", `A message ID must be non-empty, without CR, LF or NUL: ${JSON.stringify(id)}`);
+  }
+}

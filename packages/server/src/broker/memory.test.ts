@@ -13,9 +13,6 @@ brokerConformance(
   {
     name: "memoryBroker",
     create: (settings) => memoryBroker(settings),
-    knownFailures: {
-      idAfterCustom: "an assigned ID is <start ms>-<n> whatever custom ID came before it",
-    },
   },
 );
 

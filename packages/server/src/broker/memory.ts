@@ -1,7 +1,7 @@
 import { RivuletError } from "@rivulet/shared";
 import { MAX_TIMER_MS } from "@rivulet/shared/wire";
 import { compareEventIds } from "../resume.js";
-import { historyGap, planResume } from "./history.js";
+import { assertMessageId, historyGap, planResume } from "./history.js";
 import { SubscriberQueue } from "./queue.js";
 import { publishedMessage } from "../shared-message.js";
 import type { Broker, BrokerMessage, PublishMessage, SubscribeOptions } from "./types.js";
@@ -147,7 +147,7 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
       if (closed) throw new RivuletError("INTERNAL_SERVER_ERROR", "The broker is closed.");
       const topic = topicOf(name);
       if (message.id !== undefined) checkId(message.id, topic.lastId);
-      const id = message.id ?? `${epoch}-${++seq}`;
+      const id = message.id ?? nextId(`${epoch}-${++seq}`, topic.lastId);
       topic.lastId = id;
       const now = Date.now();
       const delivered = publishedMessage(message, id);
@@ -192,10 +192,21 @@ export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
   };
 }
 
+/**
+ * The ID to assign: `candidate`, unless a custom ID published before it on
+ * the topic is larger (a future timestamp, say); then the next ID after that
+ * one, so that IDs keep growing and resumes keep their order.
+ */
+function nextId(candidate: string, lastId: string | undefined): string {
+  if (lastId === undefined || compareEventIds(candidate, lastId) > 0) return candidate;
+  const redisStyle = /^(\d+)-(\d+)$/.exec(lastId);
+  if (redisStyle) return `${redisStyle[1] as string}-${BigInt(redisStyle[2] as string) + 1n}`;
+  // A decimal `N` orders as `N-0`; any other string is a prefix of, so before, itself plus a suffix.
+  return `${lastId}-1`;
+}
+
 function checkId(id: string, lastId: string | undefined): void {
-  if (id === "" || /[\r\n\0]/.test(id)) {
-    throw new RivuletError("INVALID_FIELD", `A message ID must be non-empty, without CR, LF or NUL: ${JSON.stringify(id)}`);
-  }
+  assertMessageId(id);
   if (lastId !== undefined && compareEventIds(id, lastId) <= 0) {
     throw new RivuletError("INVALID_FIELD", `Message IDs must grow: "${id}" does not come after "${lastId}".`);
   }

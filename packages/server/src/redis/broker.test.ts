@@ -106,9 +106,6 @@ brokerConformance(
     // Default blockMs: close() and an abort must not wait for a blocked XREAD.
     create: (settings) => redisBroker({ url: REDIS_URL, keyPrefix: newPrefix("conformance"), onError: () => {}, ...settings }),
     historySlack: 100,
-    knownFailures: {
-      nulId: "Redis reads a stream ID up to its first NUL: 5-0\\0x is published as 5-0",
-    },
   },
 );
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { RivuletError } from "@rivulet/shared";
 import { Redis } from "ioredis";
-import { historyGap, planResume } from "../broker/history.js";
+import { assertMessageId, historyGap, planResume } from "../broker/history.js";
 import { SubscriberQueue } from "../broker/queue.js";
 import type { Broker, BrokerMessage, SubscribeOptions } from "../broker/types.js";
 import { compareEventIds } from "../resume.js";
@@ -141,6 +141,8 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
   return {
     async publish(topic, message) {
       if (closed) throw new RivuletError("INTERNAL_SERVER_ERROR", "The broker is closed.");
+      // Redis would read an ID only up to a NUL, and publish it cut short.
+      if (message.id !== undefined) assertMessageId(message.id);
       try {
         const id = await client.eval(
           PUBLISH,
