@@ -10,6 +10,8 @@ describe("RivuletError", () => {
     ["METHOD_NOT_SUPPORTED", 405],
     ["PAYLOAD_TOO_LARGE", 413],
     ["INVALID_CONTRACT", 500],
+    ["INVALID_HANDLERS", 500],
+    ["INVALID_OPTION", 500],
     ["INVALID_EVENT_NAME", 500],
     ["INVALID_FIELD", 500],
     ["INVALID_EVENT", 500],

@@ -22,6 +22,13 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 413,
   /** A contract that cannot be served: reserved or malformed names. */
   INVALID_CONTRACT: 500,
+  /** Handlers that do not match their contract: a stream without a handler, a namespace that is not an object of handlers. */
+  INVALID_HANDLERS: 500,
+  /**
+   * An option of the wrong type or out of range (`keepAliveMs: "1000"`), refused when
+   * the adapter, client or broker is made; the message names the option and what it must be.
+   */
+  INVALID_OPTION: 500,
   /** An event name that is reserved or contains CR/LF. */
   INVALID_EVENT_NAME: 500,
   /** A field the SSE format cannot carry (CR/LF/NUL in `id`, bad `retry`). */
