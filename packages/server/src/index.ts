@@ -1,4 +1,5 @@
 export { implement } from "./implement.js";
+export { RivuletError } from "@rivulet/shared";
 export { resumeAfter, compareEventIds } from "./resume.js";
 export type { ResumeOptions } from "./resume.js";
 export { memoryBroker } from "./broker/memory.js";
@@ -15,6 +16,5 @@ export type {
   ErrorPhase,
   HandlerArgs,
   Handlers,
-  ServeOptions,
   StreamHandler,
 } from "./types.js";

@@ -1,5 +1,5 @@
 import { superjsonCodec, type DataCodec, type RivuletError } from "@rivulet/shared";
-import type { ErrorInfo, ServeOptions } from "./types.js";
+import type { ErrorInfo, AnyAdapterOptions } from "./types.js";
 
 /** Options with every default filled in. */
 export interface ResolvedOptions<TRequest, TContext> {
@@ -17,7 +17,7 @@ export interface ResolvedOptions<TRequest, TContext> {
 export const MAX_TIMER_MS = 2_147_483_647;
 
 export function resolveOptions<TRequest, TContext>(
-  options: ServeOptions<TRequest, TContext>,
+  options: AnyAdapterOptions<TRequest, TContext>,
 ): ResolvedOptions<TRequest, TContext> {
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   if (keepAliveMs !== false && !(keepAliveMs > 0 && keepAliveMs <= MAX_TIMER_MS)) {

@@ -42,8 +42,12 @@ export interface ErrorInfo {
   phase: ErrorPhase;
 }
 
-/** Options shared by every adapter. */
-export interface ServeOptions<TRequest, TContext> {
+/**
+ * Every adapter option, `context` optional whatever the context type: what
+ * the adapters resolve. Users see {@link AdapterOptions}, which requires
+ * `context` when the handlers expect one.
+ */
+export interface AnyAdapterOptions<TRequest, TContext> {
   /**
    * Path prefix the streams are served under: `/sse` serves `chat.room` at `/sse/chat/room`.
    * @default ""
@@ -93,8 +97,24 @@ export interface ServeOptions<TRequest, TContext> {
 
 /** `context` is required exactly when the handlers expect a context. */
 export type ContextOption<TRequest, TContext> = undefined extends TContext
-  ? { context?: (request: TRequest) => TContext | Promise<TContext> }
-  : { context: (request: TRequest) => TContext | Promise<TContext> };
+  ? {
+      /** Builds the handlers' `ctx` from the request; throw a `RivuletError` to refuse it. */
+      context?: (request: TRequest) => TContext | Promise<TContext>;
+    }
+  : {
+      /** Builds the handlers' `ctx` from the request; throw a `RivuletError` to refuse it. */
+      context: (request: TRequest) => TContext | Promise<TContext>;
+    };
 
-export type AdapterOptions<TRequest, TContext> = Omit<ServeOptions<TRequest, TContext>, "context"> &
+/**
+ * The options of `router.node()` and `router.fetchHandler()`; `TRequest` is
+ * what `context` receives (node's `IncomingMessage` or a web `Request`).
+ *
+ * @example
+ * const options: AdapterOptions<Request, { user: string }> = {
+ *   prefix: "/sse",
+ *   context: (request) => ({ user: authenticate(request) }),
+ * };
+ */
+export type AdapterOptions<TRequest, TContext> = Omit<AnyAdapterOptions<TRequest, TContext>, "context"> &
   ContextOption<TRequest, TContext>;

@@ -1,4 +1,4 @@
-export { defineContract, stream, isStream, listStreams, assertEventName } from "./contract.js";
+export { defineContract, stream, isStream } from "./contract.js";
 export type { AnyStream, ContractTree, EventSchemas, StreamDefinition } from "./contract.js";
 export type {
   InferInput,
@@ -10,10 +10,11 @@ export type {
 } from "./infer.js";
 export { RivuletError, ERROR_CODES, toIssues } from "./errors.js";
 export type { RivuletErrorCode, RivuletErrorJSON, RivuletErrorOptions, RivuletIssue } from "./errors.js";
-export { encodeEvent, encodeData, encodeComment } from "./encode.js";
+export { encodeEvent, encodeComment } from "./encode.js";
 export type { EventMessage } from "./encode.js";
 export { createEventStreamParser } from "./parse.js";
 export type { EventStreamHandlers, EventStreamParser, EventStreamParserOptions, ParsedEvent } from "./parse.js";
 export { superjsonCodec, jsonCodec } from "./codec.js";
 export type { DataCodec, EncodedData } from "./codec.js";
-export { END_EVENT, ERROR_EVENT, KEEP_ALIVE, RESERVED_PREFIX } from "./control.js";
+// The control events a plain `EventSource` listens for (docs/protocol.md); the rest of the wire is in `@rivulet/shared/wire`.
+export { END_EVENT, ERROR_EVENT } from "./control.js";
