@@ -1,4 +1,4 @@
-import { superjsonCodec } from "@rivulet/shared";
+import { jsonCodec, superjsonCodec } from "@rivulet/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, type ClientOptions } from "./index.js";
 import { contract } from "./test-utils/contract.js";
@@ -144,5 +144,66 @@ describe("request shape", () => {
     expect(Object.isFrozen(client)).toBe(true);
     expect("then" in client).toBe(false);
     await expect(Promise.resolve(client)).resolves.toBe(client);
+  });
+});
+
+describe("option checks", () => {
+  const base = { baseUrl: "http://127.0.0.1:1/sse" };
+  const TIMER = "a number of ms > 0 and ≤ 2147483647, or false to turn it off";
+  const CODEC = "a codec: an object with encode and decode functions, like superjsonCodec or jsonCodec";
+  const URL_ = "an absolute URL, as a string or a URL (http://localhost:8080/sse)";
+  const HEADERS = "headers (an object, an array of pairs or a Headers) or a function returning them";
+
+  it.each<[name: string, options: Record<string, unknown>, expected: string]>([
+    ["baseUrl", { baseUrl: undefined }, URL_],
+    ["baseUrl", { baseUrl: "/sse" }, URL_],
+    ["baseUrl", { baseUrl: 8080 }, URL_],
+    ["headers", { headers: "authorization: x" }, HEADERS],
+    ["headers", { headers: null }, HEADERS],
+    ["fetch", { fetch: "fetch" }, "a function"],
+    ["validate", { validate: "no" }, "true or false"],
+    ["codec", { codec: {} }, CODEC],
+    ["codec", { codec: { encode: JSON.stringify, decode: "JSON.parse" } }, CODEC],
+    ["method", { method: "PUT" }, '"GET" or "POST"'],
+    ["method", { method: "get" }, '"GET" or "POST"'],
+    ["reconnect", { reconnect: true }, "false, or an object of reconnect options"],
+    ["reconnect.initialDelayMs", { reconnect: { initialDelayMs: -1 } }, "a number ≥ 0 (Infinity allowed)"],
+    ["reconnect.initialDelayMs", { reconnect: { initialDelayMs: Number.NaN } }, "a number ≥ 0 (Infinity allowed)"],
+    ["reconnect.initialDelayMs", { reconnect: { initialDelayMs: "1000" } }, "a number ≥ 0 (Infinity allowed)"],
+    ["reconnect.maxDelayMs", { reconnect: { maxDelayMs: -5 } }, "a number ≥ 0 (Infinity allowed)"],
+    ["reconnect.maxDelayMs", { reconnect: { maxDelayMs: Number.NaN } }, "a number ≥ 0 (Infinity allowed)"],
+    ["reconnect.maxAttempts", { reconnect: { maxAttempts: -1 } }, "a whole number ≥ 0, or Infinity"],
+    ["reconnect.maxAttempts", { reconnect: { maxAttempts: Number.NaN } }, "a whole number ≥ 0, or Infinity"],
+    ["reconnect.maxAttempts", { reconnect: { maxAttempts: 2.5 } }, "a whole number ≥ 0, or Infinity"],
+    ["idleTimeoutMs", { idleTimeoutMs: -1 }, TIMER],
+    ["idleTimeoutMs", { idleTimeoutMs: Number.NaN }, TIMER],
+    // 0 would drop every connection at once; above 2^31 − 1 ms a timer fires after 1 ms.
+    ["idleTimeoutMs", { idleTimeoutMs: 0 }, TIMER],
+    ["idleTimeoutMs", { idleTimeoutMs: Infinity }, TIMER],
+    ["idleTimeoutMs", { idleTimeoutMs: 2 ** 31 }, TIMER],
+    ["idleTimeoutMs", { idleTimeoutMs: "37500" }, TIMER],
+    ["onStateChange", { onStateChange: {} }, "a function"],
+  ])("refuses a bad %s with INVALID_OPTION, saying what was expected (%j)", (name, options, expected) => {
+    expect(() => createClient(contract, { ...base, ...options } as ClientOptions)).toThrow(
+      expect.objectContaining({
+        name: "RivuletError",
+        code: "INVALID_OPTION",
+        message: expect.stringContaining(`createClient(): ${name} must be ${expected}; got `),
+      }),
+    );
+  });
+
+  it("refuses options that are not an object", () => {
+    expect(() => createClient(contract, undefined as never)).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", message: "createClient(): options must be an object; got undefined." }),
+    );
+  });
+
+  it("accepts Infinity attempts and delays, a URL object, reconnect: false and idleTimeoutMs: false", () => {
+    expect(() => createClient(contract, { ...base, reconnect: { initialDelayMs: 0, maxDelayMs: Infinity } })).not.toThrow();
+    expect(() => createClient(contract, { ...base, reconnect: { maxAttempts: Infinity } })).not.toThrow();
+    expect(() => createClient(contract, { ...base, reconnect: false, idleTimeoutMs: false })).not.toThrow();
+    expect(() => createClient(contract, { baseUrl: new URL(base.baseUrl), headers: new Headers(), method: "POST" })).not.toThrow();
+    expect(() => createClient(contract, { ...base, headers: [["x-a", "1"]], codec: jsonCodec, validate: false })).not.toThrow();
   });
 });

@@ -4,9 +4,36 @@ import {
   type AnyStream,
   type ContractTree,
 } from "@rivulet/shared";
-import { MAX_TIMER_MS, RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
+import { checkOptions, option, type OptionRule } from "@rivulet/shared/wire";
+import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
 import { createSubscription } from "./subscription.js";
-import type { CallOptions, Client, ClientOptions, ConnectionState } from "./types.js";
+import type { CallOptions, Client, ClientOptions, ConnectionState, ReconnectOptions } from "./types.js";
+
+/** What each option of `createClient` must be; the message of a bad one says it. */
+const RULES: Readonly<Record<string, OptionRule>> = {
+  baseUrl: option.required({
+    expected: "an absolute URL, as a string or a URL (http://localhost:8080/sse)",
+    test: (value) => (typeof value === "string" || value instanceof URL) && isAbsoluteUrl(String(value)),
+  }),
+  headers: {
+    expected: "headers (an object, an array of pairs or a Headers) or a function returning them",
+    test: (value) => typeof value === "function" || (typeof value === "object" && value !== null),
+  },
+  fetch: option.function,
+  validate: option.boolean,
+  codec: option.codec,
+  method: option.oneOf("GET", "POST"),
+  reconnect: {
+    expected: "false, or an object of reconnect options",
+    test: (value) => value === false || (typeof value === "object" && value !== null),
+  },
+  "reconnect.initialDelayMs": option.nonNegative,
+  "reconnect.maxDelayMs": option.nonNegative,
+  "reconnect.maxAttempts": option.countOrInfinity,
+  // 0 would drop every connection at once, and timers fire at once above 2^31 − 1 ms.
+  idleTimeoutMs: option.timerMsOrFalse,
+  onStateChange: option.function,
+} satisfies Record<keyof ClientOptions | `reconnect.${keyof ReconnectOptions}`, OptionRule>;
 
 /**
  * Creates a typed client from a contract: the same tree, with a function at
@@ -24,6 +51,7 @@ export function createClient<TContract extends ContractTree>(
   contract: TContract,
   options: ClientOptions,
 ): Client<TContract> {
+  checkOptions("createClient()", options, RULES);
   const base = String(options.baseUrl).replace(/\/+$/, "");
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const codec = options.codec ?? superjsonCodec;
@@ -31,19 +59,6 @@ export function createClient<TContract extends ContractTree>(
   const method = options.method ?? "GET";
   const reconnect = options.reconnect === false ? false : { ...RECONNECT_DEFAULTS, ...options.reconnect };
   const idleTimeoutMs = options.idleTimeoutMs ?? 37_500;
-  for (const [name, value] of [
-    ["reconnect.initialDelayMs", reconnect && reconnect.initialDelayMs],
-    ["reconnect.maxDelayMs", reconnect && reconnect.maxDelayMs],
-    ["reconnect.maxAttempts", reconnect && reconnect.maxAttempts],
-  ] as const) {
-    if (value !== false && !(value >= 0)) throw new TypeError(`createClient(): ${name} must be a number ≥ 0, got ${String(value)}`);
-  }
-  // 0 would drop every connection at once, and timers fire at once above MAX_TIMER_MS.
-  if (idleTimeoutMs !== false && !(idleTimeoutMs > 0 && idleTimeoutMs <= MAX_TIMER_MS)) {
-    throw new TypeError(
-      `createClient(): idleTimeoutMs must be a number of ms > 0 and ≤ ${MAX_TIMER_MS}, or false to turn the check off; got ${String(idleTimeoutMs)}`,
-    );
-  }
 
   const caller = (path: string[], stream: AnyStream) => (input?: unknown, call: CallOptions = {}) => {
     const url = new URL(`${base}/${path.map(encodeURIComponent).join("/")}`);
@@ -94,4 +109,13 @@ export function createClient<TContract extends ContractTree>(
     return Object.freeze(out);
   };
   return build(contract, []) as Client<TContract>;
+}
+
+function isAbsoluteUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

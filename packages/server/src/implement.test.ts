@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { RivuletError } from "@rivulet/shared";
 import { implement } from "./implement.js";
+import { RivuletError as ServerRivuletError } from "./index.js";
 import { contract } from "./test-utils/contract.js";
 
 const handlers = {
@@ -17,26 +19,21 @@ describe("implement", () => {
     expect(typeof router.fetch).toBe("function");
   });
 
-  it("refuses, at start-up, a contract stream without a handler", () => {
+  it("refuses, at start-up, a contract stream without a handler, with INVALID_HANDLERS", () => {
     const { clock: _, ...missing } = handlers;
-    expect(() => implement(contract, missing as never)).toThrow(/no handler for stream "clock"/);
+    expect(() => implement(contract, missing as never)).toThrow(
+      expect.objectContaining({ name: "RivuletError", code: "INVALID_HANDLERS", message: expect.stringContaining('no handler for stream "clock"') }),
+    );
     expect(() => implement(contract, { ...handlers, chat: {} } as never)).toThrow(/no handler for stream "chat\.room"/);
   });
 
-  it("refuses a namespace that is not an object of handlers", () => {
+  it("refuses a namespace that is not an object of handlers, with INVALID_HANDLERS", () => {
     expect(() => implement(contract, { ...handlers, chat: undefined } as never)).toThrow(
-      /"chat" must be an object of handlers/,
+      expect.objectContaining({ code: "INVALID_HANDLERS", message: expect.stringContaining('"chat" must be an object of handlers') }),
     );
   });
 
-  it.each([0, -5, Number.NaN])("refuses keepAliveMs %s when an adapter is made", (keepAliveMs) => {
-    const router = implement(contract, handlers);
-    expect(() => router.node({ keepAliveMs })).toThrow(TypeError);
-    expect(() => router.fetchHandler({ keepAliveMs })).toThrow(/keepAliveMs/);
-  });
-
-  it("accepts keepAliveMs: false", () => {
-    const router = implement(contract, handlers);
-    expect(() => router.node({ keepAliveMs: false })).not.toThrow();
+  it("exports RivuletError from @rivulet/server, the same class as @rivulet/shared's", () => {
+    expect(ServerRivuletError).toBe(RivuletError);
   });
 });

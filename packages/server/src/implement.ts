@@ -66,12 +66,12 @@ export function implement<TContract extends ContractTree, TContext = undefined>(
 ): Router<TContract, TContext> {
   const routes = buildRoutes(contract, handlers);
   const fetchHandler = (options: AdapterOptions<Request, TContext> = {} as AdapterOptions<Request, TContext>) =>
-    createFetchHandler(routes, resolveOptions<Request, TContext>(options));
+    createFetchHandler(routes, resolveOptions<Request, TContext>(options, "router.fetchHandler()"));
   let defaultFetch: FetchHandler | undefined;
   const router: BaseRouter<TContract, TContext> & DefaultFetch = {
     contract,
     node: (options = {} as AdapterOptions<IncomingMessage, TContext>) =>
-      createNodeHandler(routes, resolveOptions<IncomingMessage, TContext>(options)),
+      createNodeHandler(routes, resolveOptions<IncomingMessage, TContext>(options, "router.node()")),
     fetchHandler,
     fetch: (request) => (defaultFetch ??= fetchHandler())(request),
   };

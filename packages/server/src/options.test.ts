@@ -1,5 +1,5 @@
 import http from "node:http";
-import { RivuletError } from "@rivulet/shared";
+import { RivuletError, jsonCodec } from "@rivulet/shared";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { implement } from "./implement.js";
 import { contract, query } from "./test-utils/contract.js";
@@ -105,6 +105,67 @@ describe("an onError that throws", () => {
       expect(spy).toHaveBeenCalled();
     } finally {
       spy.mockRestore();
+    }
+  });
+});
+
+describe("option checks", () => {
+  const router = implement(contract, clockOnce);
+  const adapters = [
+    ["router.node()", (options: object) => router.node(options as never)],
+    ["router.fetchHandler()", (options: object) => router.fetchHandler(options as never)],
+  ] as const;
+  const TIMER = "a number of ms > 0 and ≤ 2147483647, or false to turn it off";
+  const CODEC = "a codec: an object with encode and decode functions, like superjsonCodec or jsonCodec";
+
+  it.each<[name: string, value: unknown, expected: string]>([
+    ["prefix", 5, "a string"],
+    ["prefix", null, "a string"],
+    ["context", { user: "a" }, "a function"],
+    // Above 2^31 − 1 ms (Infinity too), a timer fires after 1 ms.
+    ...["keepAliveMs", "maxDurationMs"].flatMap((name) =>
+      ["1000", 0, -5, Number.NaN, Infinity, 2 ** 31, true].map((value): [string, unknown, string] => [name, value, TIMER]),
+    ),
+    ["validate", "false", "true or false"],
+    ["validate", 0, "true or false"],
+    ["codec", "json", CODEC],
+    ["codec", {}, CODEC],
+    ["codec", { encode: JSON.stringify }, CODEC],
+    ["maxBodyBytes", 0, "a whole number > 0"],
+    ["maxBodyBytes", -1, "a whole number > 0"],
+    ["maxBodyBytes", 1.5, "a whole number > 0"],
+    ["maxBodyBytes", "1024", "a whole number > 0"],
+    ["maxBodyBytes", Infinity, "a whole number > 0"],
+    ["onError", console, "a function"],
+  ])("refuses %s: %o with INVALID_OPTION, saying what was expected", (name, value, expected) => {
+    for (const [owner, make] of adapters) {
+      expect(() => make({ [name]: value })).toThrow(
+        expect.objectContaining({
+          name: "RivuletError",
+          code: "INVALID_OPTION",
+          message: expect.stringContaining(`${owner}: ${name} must be ${expected}; got `),
+        }),
+      );
+    }
+  });
+
+  it("shows a string as a string, so that \"1000\" is told from 1000", () => {
+    expect(() => router.node({ keepAliveMs: "1000" as never })).toThrow(/; got "1000" \(a string\)\.$/);
+  });
+
+  it("refuses options that are not an object", () => {
+    expect(() => router.node(null as never)).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", message: "router.node(): options must be an object; got null." }),
+    );
+  });
+
+  it("accepts every option at its limits, and false where it turns a timer off", () => {
+    const onError = (): void => {};
+    for (const [, make] of adapters) {
+      expect(() => make({ keepAliveMs: false, maxDurationMs: false })).not.toThrow();
+      expect(() => make({ keepAliveMs: 2 ** 31 - 1, maxDurationMs: 2 ** 31 - 1 })).not.toThrow();
+      expect(() => make({ keepAliveMs: 0.5, maxBodyBytes: 1, validate: false, codec: jsonCodec, prefix: "", onError })).not.toThrow();
+      expect(() => make({ context: () => undefined })).not.toThrow();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { superjsonCodec, type DataCodec, type RivuletError } from "@rivulet/shared";
-import type { ErrorInfo, AnyAdapterOptions } from "./types.js";
+import { checkOptions, option } from "@rivulet/shared/wire";
+import type { AnyAdapterOptions, ErrorInfo } from "./types.js";
 
 /** Options with every default filled in. */
 export interface ResolvedOptions<TRequest, TContext> {
@@ -13,25 +14,33 @@ export interface ResolvedOptions<TRequest, TContext> {
   onError: (error: RivuletError, info: ErrorInfo) => void;
 }
 
-/** The longest delay timers honour; above it (Infinity too), node fires them after 1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
+/** What each adapter option must be; the message of a bad one says it. */
+const RULES = {
+  prefix: option.string,
+  context: option.function,
+  keepAliveMs: option.timerMsOrFalse,
+  maxDurationMs: option.timerMsOrFalse,
+  validate: option.boolean,
+  codec: option.codec,
+  maxBodyBytes: option.positiveInteger,
+  onError: option.function,
+} satisfies Record<keyof AnyAdapterOptions<unknown, unknown>, unknown>;
 
+/**
+ * Checks the options an adapter is made with and fills in the defaults.
+ * `owner` names the adapter in error messages (`router.node()`).
+ * @throws {RivuletError} `INVALID_OPTION` for an option of the wrong type or out of range.
+ */
 export function resolveOptions<TRequest, TContext>(
   options: AnyAdapterOptions<TRequest, TContext>,
+  owner = "adapter options",
 ): ResolvedOptions<TRequest, TContext> {
-  const keepAliveMs = options.keepAliveMs ?? 15_000;
-  if (keepAliveMs !== false && !(keepAliveMs > 0 && keepAliveMs <= MAX_TIMER_MS)) {
-    throw new TypeError(`keepAliveMs must be a positive number of ms up to ${MAX_TIMER_MS}, or false, got ${String(keepAliveMs)}`);
-  }
-  const maxDurationMs = options.maxDurationMs ?? false;
-  if (maxDurationMs !== false && !(maxDurationMs > 0 && maxDurationMs <= MAX_TIMER_MS)) {
-    throw new TypeError(`maxDurationMs must be a positive number of ms up to ${MAX_TIMER_MS}, or false, got ${String(maxDurationMs)}`);
-  }
+  checkOptions(owner, options, RULES);
   return {
-    maxDurationMs,
     prefix: normalizePrefix(options.prefix ?? ""),
     context: options.context,
-    keepAliveMs,
+    keepAliveMs: options.keepAliveMs ?? 15_000,
+    maxDurationMs: options.maxDurationMs ?? false,
     validate: options.validate ?? true,
     codec: options.codec ?? superjsonCodec,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,

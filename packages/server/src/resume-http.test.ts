@@ -206,23 +206,3 @@ describe.each(adapters)("resume over %s", (_name, adapter) => {
     });
   });
 });
-
-describe("maxDurationMs and keepAliveMs checks", () => {
-  const router = implement(contract, { numbers: async function* () {} });
-
-  it.each([0, -1, Number.NaN, Infinity, 2 ** 31])("refuses maxDurationMs: %d with a TypeError when the adapter is made", (value) => {
-    expect(() => router.node({ maxDurationMs: value })).toThrow(TypeError);
-    expect(() => router.fetchHandler({ maxDurationMs: value })).toThrow(TypeError);
-    expect(() => router.node({ maxDurationMs: value })).toThrow(/maxDurationMs/);
-  });
-
-  it.each([Infinity, 2 ** 31])("refuses keepAliveMs: %d, which a timer would turn into 1 ms", (value) => {
-    expect(() => router.node({ keepAliveMs: value })).toThrow(TypeError);
-    expect(() => router.fetchHandler({ keepAliveMs: value })).toThrow(TypeError);
-  });
-
-  it("accepts false and the largest timer delay", () => {
-    expect(() => router.node({ maxDurationMs: false })).not.toThrow();
-    expect(() => router.fetchHandler({ maxDurationMs: 2 ** 31 - 1, keepAliveMs: 2 ** 31 - 1 })).not.toThrow();
-  });
-});

@@ -1,4 +1,4 @@
-import { isStream, type AnyStream, type ContractTree } from "@rivulet/shared";
+import { RivuletError, isStream, type AnyStream, type ContractTree } from "@rivulet/shared";
 
 /** A stream and its handler, found by path. */
 export interface Route {
@@ -19,7 +19,10 @@ export function buildRoutes(contract: ContractTree, handlers: object): Map<strin
       const handler = impl[segment];
       if (isStream(child)) {
         if (typeof handler !== "function") {
-          throw new TypeError(`implement(): no handler for stream "${segments.join(".")}"`);
+          throw new RivuletError(
+            "INVALID_HANDLERS",
+            `implement(): no handler for stream "${segments.join(".")}": give it a function returning an async iterable (an async function*).`,
+          );
         }
         routes.set(segments.join("/"), {
           path: segments.join("/"),
@@ -28,7 +31,10 @@ export function buildRoutes(contract: ContractTree, handlers: object): Map<strin
         });
       } else {
         if (typeof handler !== "object" || handler === null) {
-          throw new TypeError(`implement(): "${segments.join(".")}" must be an object of handlers, like the contract`);
+          throw new RivuletError(
+            "INVALID_HANDLERS",
+            `implement(): "${segments.join(".")}" must be an object of handlers, nested like the contract.`,
+          );
         }
         visit(child, handler as Record<string, unknown>, segments);
       }
