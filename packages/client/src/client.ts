@@ -4,7 +4,7 @@ import {
   type AnyStream,
   type ContractTree,
 } from "@rivulet/shared";
-import { checkOptions, option, type OptionRule } from "@rivulet/shared/wire";
+import { checkOptions, compileStream, option, type OptionRule } from "@rivulet/shared/wire";
 import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
 import { createSubscription } from "./subscription.js";
 import type { CallOptions, Client, ClientOptions, ConnectionState, ReconnectOptions } from "./types.js";
@@ -60,45 +60,46 @@ export function createClient<TContract extends ContractTree>(
   const reconnect = options.reconnect === false ? false : { ...RECONNECT_DEFAULTS, ...options.reconnect };
   const idleTimeoutMs = options.idleTimeoutMs ?? 37_500;
 
-  const caller = (path: string[], stream: AnyStream) => (input?: unknown, call: CallOptions = {}) => {
-    const url = new URL(`${base}/${path.map(encodeURIComponent).join("/")}`);
-    let body: string | undefined;
-    if (input !== undefined) {
-      const encoded = codec.encode(input);
-      if (method === "GET") url.searchParams.set("input", encoded.data);
-      else body = encoded.data;
-      if (encoded.meta !== undefined) url.searchParams.set("meta", encoded.meta);
-    }
-    const init = async (): Promise<RequestInit> => {
-      const headers = new Headers(typeof options.headers === "function" ? await options.headers() : options.headers);
-      if (body !== undefined) headers.set("content-type", "application/json");
-      return body === undefined ? { method, headers } : { method, headers, body };
+  const caller = (path: string[], stream: AnyStream) => {
+    const compiled = compileStream(stream, { codec, validate });
+    return (input?: unknown, call: CallOptions = {}) => {
+      const url = new URL(`${base}/${path.map(encodeURIComponent).join("/")}`);
+      let body: string | undefined;
+      if (input !== undefined) {
+        const encoded = codec.encode(input);
+        if (method === "GET") url.searchParams.set("input", encoded.data);
+        else body = encoded.data;
+        if (encoded.meta !== undefined) url.searchParams.set("meta", encoded.meta);
+      }
+      const init = async (): Promise<RequestInit> => {
+        const headers = new Headers(typeof options.headers === "function" ? await options.headers() : options.headers);
+        if (body !== undefined) headers.set("content-type", "application/json");
+        return body === undefined ? { method, headers } : { method, headers, body };
+      };
+      const onStateChange =
+        call.onStateChange && options.onStateChange
+          ? (state: ConnectionState) => {
+              options.onStateChange?.(state);
+              call.onStateChange?.(state);
+            }
+          : (call.onStateChange ?? options.onStateChange);
+      return createSubscription(
+        stream,
+        (signal) =>
+          reconnecting({
+            url,
+            init,
+            compiled,
+            fetch: fetchImpl,
+            reconnect,
+            idleTimeoutMs,
+            lastEventId: call.lastEventId,
+            onStateChange,
+            signal,
+          }),
+        call.signal,
+      );
     };
-    const onStateChange =
-      call.onStateChange && options.onStateChange
-        ? (state: ConnectionState) => {
-            options.onStateChange?.(state);
-            call.onStateChange?.(state);
-          }
-        : (call.onStateChange ?? options.onStateChange);
-    return createSubscription(
-      stream,
-      (signal) =>
-        reconnecting({
-          url,
-          init,
-          stream,
-          fetch: fetchImpl,
-          codec,
-          validate,
-          reconnect,
-          idleTimeoutMs,
-          lastEventId: call.lastEventId,
-          onStateChange,
-          signal,
-        }),
-      call.signal,
-    );
   };
 
   const build = (node: ContractTree, path: string[]): Record<string, unknown> => {

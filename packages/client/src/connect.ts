@@ -1,13 +1,5 @@
-import {
-  END_EVENT,
-  ERROR_EVENT,
-  RivuletError,
-  createEventStreamParser,
-  toIssues,
-  type AnyStream,
-  type DataCodec,
-  type ParsedEvent,
-} from "@rivulet/shared";
+import { RivuletError, createEventStreamParser, type ParsedEvent } from "@rivulet/shared";
+import { END_EVENT, ERROR_EVENT, type CompiledStream } from "@rivulet/shared/wire";
 
 /** What outlives one connection of a subscription. */
 export interface Session {
@@ -20,10 +12,9 @@ export interface Session {
 export interface ConnectArgs {
   url: URL;
   init: RequestInit;
-  stream: AnyStream;
+  /** The stream, compiled for the client's codec: it decodes and checks each event. */
+  compiled: CompiledStream;
   fetch: typeof fetch;
-  codec: DataCodec;
-  validate: boolean;
   session: Session;
   /** No bytes for this long (events or keep-alive comments) means the connection is dead. */
   idleTimeoutMs: number | false;
@@ -141,7 +132,7 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
           const event = queue[i] as ParsedEvent;
           if (event.event === END_EVENT) return;
           if (event.event === ERROR_EVENT) throw RivuletError.fromJSON(parseJSON(event.data));
-          yield decode(event, args);
+          yield { event: event.event, data: args.compiled.decode(event.event, event.data, event.meta), id: event.id };
         }
         queue.length = 0;
       }
@@ -157,30 +148,6 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
     // Ends the request whether we finished, failed, or the consumer left early.
     controller.abort();
   }
-}
-
-function decode(event: ParsedEvent, args: ConnectArgs): ReceivedEvent {
-  const schema = Object.hasOwn(args.stream.events, event.event) ? args.stream.events[event.event] : undefined;
-  if (!schema) {
-    throw new RivuletError("INVALID_EVENT", `The server sent an event "${event.event}" that the contract does not have.`);
-  }
-  let data: unknown;
-  try {
-    data = args.codec.decode(event.data, event.meta);
-  } catch (cause) {
-    throw new RivuletError("INVALID_EVENT", `Event "${event.event}" could not be decoded.`, { cause });
-  }
-  if (args.validate) {
-    const result = schema.safeParse(data);
-    if (!result.success) {
-      throw new RivuletError("INVALID_EVENT", `Event "${event.event}" does not match the contract.`, {
-        cause: result.error,
-        issues: toIssues(result.error.issues),
-      });
-    }
-    data = result.data;
-  }
-  return { event: event.event, data, id: event.id };
 }
 
 /** Refuses what is not a 200 event stream; 5xx responses are worth a retry, the rest is final. */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { FetchHandler } from "./fetch.js";
 import { implement } from "./implement.js";
-import { ROTATE_RETRY_MS } from "./run-stream.js";
+import { ROTATE_RETRY_MS } from "./writer.js";
 import type { AdapterOptions, StreamHandler } from "./types.js";
 import { closeAll, readStream, serve, sleep, waitFor } from "./test-utils/index.js";
 

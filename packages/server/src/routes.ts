@@ -4,7 +4,15 @@ import { RivuletError, isStream, type AnyStream, type ContractTree } from "@rivu
 export interface Route {
   path: string;
   stream: AnyStream;
-  handler: (args: never) => AsyncIterable<unknown>;
+  handler: (args: RouteArgs) => AsyncIterable<unknown>;
+}
+
+/** What every handler receives: its `HandlerArgs`, with the stream's own types erased. */
+export interface RouteArgs {
+  input: unknown;
+  signal: AbortSignal;
+  lastEventId: string | undefined;
+  ctx: unknown;
 }
 
 /**
@@ -27,6 +35,7 @@ export function buildRoutes(contract: ContractTree, handlers: object): Map<strin
         routes.set(segments.join("/"), {
           path: segments.join("/"),
           stream: child,
+          // `typeof` says only "a function"; `Handlers` checked its types against the contract at `implement`.
           handler: handler as Route["handler"],
         });
       } else {
