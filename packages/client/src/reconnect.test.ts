@@ -18,9 +18,55 @@ import {
 
 const pool = createServerPool();
 afterEach(async () => {
+  // Spies first: a spy on a faked setTimeout would otherwise put the fake back.
   vi.restoreAllMocks();
+  vi.useRealTimers();
   await pool.closeAll();
 });
+
+/** The real timer, kept before any test fakes it: `waitFor` polls with it, so waiting never moves a fake clock. */
+const realSetTimeout = globalThis.setTimeout;
+
+/**
+ * Fakes the timer functions only (sockets, `setImmediate` and `Date` stay
+ * real): the client's backoff and idle timers fire when the test advances
+ * the clock, to the millisecond, however busy the machine is.
+ */
+function useFakeClock(): void {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+}
+
+/**
+ * A fetch that records each request's signal (the client aborts it when it
+ * gives up on the connection) and counts the body bytes the client has read.
+ * The body is passed on one read at a time, with no read-ahead, so on a fake
+ * clock a test can wait until the client has what the server wrote before it
+ * moves the clock again.
+ */
+function recordingFetch(): { fetch: typeof fetch; signals: AbortSignal[]; bytesRead: () => number } {
+  const signals: AbortSignal[] = [];
+  let bytesRead = 0;
+  const recording: typeof fetch = async (input, init) => {
+    signals.push(init?.signal ?? new AbortController().signal);
+    const response = await fetch(input, init);
+    if (!response.body) return response;
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          bytesRead += value.byteLength;
+          controller.enqueue(value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  return { fetch: recording, signals, bytesRead: () => bytesRead };
+}
 
 /** Reconnects after at most a few ms, so the tests count requests instead of waiting. */
 const FAST = { initialDelayMs: 1, maxDelayMs: 5 };
@@ -48,7 +94,7 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): P
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(5);
+    await new Promise((resolve) => realSetTimeout(resolve, 5));
   }
 }
 
@@ -156,21 +202,26 @@ describe("Last-Event-ID on reconnect", () => {
 });
 
 describe("backoff and the server's retry: hint", () => {
-  it("waits up to the hint: with retry: 60000 no reconnect comes within 300 ms", async () => {
+  it("waits as the hint says: with retry: 60000 and Math.random() = 0.5 it reconnects after 30 s, not before", async () => {
+    useFakeClock();
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const server = await startServer((_n, res) => {
       openStream(res);
       cut(res, "retry: 60000\n\nevent: tick\ndata: 1\n\n");
     });
+    const net = recordingFetch();
     const states: ConnectionState[] = [];
     const sub = clientOf(server, {
+      fetch: net.fetch,
       reconnect: { initialDelayMs: 1, maxDelayMs: 120_000 },
       onStateChange: (state) => states.push(state),
     }).noInput();
     const loop = collect(sub);
     await waitFor(() => states.includes("reconnecting"), "the first connection to be lost");
-    await sleep(300);
-    expect(server.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(net.signals).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(net.signals).toHaveLength(2);
     sub.close();
     expect(await loop).toStrictEqual([{ event: "tick", data: 1, id: "" }]);
   });
@@ -207,21 +258,25 @@ describe("backoff and the server's retry: hint", () => {
   });
 
   it("never asks setTimeout for more than 2^31 − 1 ms, which would fire after 1 ms instead", async () => {
+    // The fake timers, like node, fire a longer delay after 1 ms.
+    useFakeClock();
     vi.spyOn(Math, "random").mockReturnValue(0.99);
     const timeouts = vi.spyOn(globalThis, "setTimeout");
     const server = await startServer((_n, res) => {
       openStream(res);
       cut(res, "retry: 4000000000\n\n");
     });
+    const net = recordingFetch();
     const states: ConnectionState[] = [];
     const sub = clientOf(server, {
+      fetch: net.fetch,
       reconnect: { maxDelayMs: Infinity },
       onStateChange: (state) => states.push(state),
     }).noInput();
     const loop = collect(sub);
     await waitFor(() => states.includes("reconnecting"), "the first connection to be lost");
-    await sleep(100);
-    expect(server.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(net.signals).toHaveLength(1);
     expect(timeouts.mock.calls.map((call) => call[1])).toContain(2 ** 31 - 1);
     sub.close();
     await loop;
@@ -414,10 +469,16 @@ describe("idleTimeoutMs", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it("keeps a connection that sends a keep-alive comment every 50 ms", async () => {
+  it("keeps a connection that sends a keep-alive comment every 50 ms, over three times idleTimeoutMs", async () => {
+    useFakeClock();
+    const PING = ": ping\n\n";
+    let pings = 0;
     const server = await startServer((_n, res) => {
       openStream(res);
-      const ping = setInterval(() => res.write(": ping\n\n"), 50);
+      const ping = setInterval(() => {
+        res.write(PING);
+        pings++;
+      }, 50);
       const finish = setTimeout(() => {
         sendEvent(res, "tick", 1);
         sendEnd(res);
@@ -427,28 +488,42 @@ describe("idleTimeoutMs", () => {
         clearTimeout(finish);
       });
     });
-    expect(await collect(clientOf(server, { idleTimeoutMs: 200 }).noInput())).toHaveLength(1);
+    const net = recordingFetch();
+    const states: ConnectionState[] = [];
+    const client = clientOf(server, { fetch: net.fetch, idleTimeoutMs: 200, onStateChange: (s) => states.push(s) });
+    const loop = collect(client.noInput());
+    await waitFor(() => states.includes("open"), "the stream to open");
+    // One ping at a time, each read by the client before the clock moves on.
+    for (let elapsed = 50; elapsed < 600; elapsed += 50) {
+      await vi.advanceTimersByTimeAsync(50);
+      await waitFor(() => net.bytesRead() === pings * PING.length, `the ping at ${elapsed} ms`);
+      expect(net.signals[0]?.aborted, `dropped at ${elapsed} ms`).toBe(false);
+    }
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await loop).toHaveLength(1);
     expect(server.requests).toHaveLength(1);
   });
 
   it("does not count the consumer's own time as silence", async () => {
+    useFakeClock();
+    const finish = deferred();
     const server = await startServer((_n, res) => {
       openStream(res);
       sendEvent(res, "tick", 1);
       sendEvent(res, "tick", 2);
-      const ping = setInterval(() => res.write(": ping\n\n"), 50);
-      const finish = setTimeout(sendEnd, 600, res);
-      res.once("close", () => {
-        clearInterval(ping);
-        clearTimeout(finish);
-      });
+      void finish.promise.then(() => sendEnd(res));
     });
+    const net = recordingFetch();
     const received: unknown[] = [];
-    for await (const event of clientOf(server, { idleTimeoutMs: 200 }).noInput()) {
+    for await (const event of clientOf(server, { fetch: net.fetch, idleTimeoutMs: 200 }).noInput()) {
       received.push(event.data);
-      // Without the fix every connection was dropped while the consumer slept: stop such a loop early.
-      if (received.length > 2) break;
-      if (event.data === 1) await sleep(400);
+      if (event.data === 1) {
+        // Holds the event for twice the idle timeout.
+        await vi.advanceTimersByTimeAsync(400);
+        // Without the fix the client dropped the connection meanwhile: stop such a loop now, not at the test timeout.
+        if (net.signals[0]?.aborted) break;
+      }
+      if (event.data === 2) finish.resolve();
     }
     expect(received).toStrictEqual([1, 2]);
     expect(server.requests).toHaveLength(1);
