@@ -134,13 +134,17 @@ describe.each(adapters)("resume over %s", (_name, adapter) => {
   });
 
   it("answers 200 + rivulet:end to a resume once a keep-alive went out, even with no event", async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const url = await start(
       async function* () {
-        await sleep(200);
+        await released;
       },
       { keepAliveMs: 30 },
     );
+    // A resume's headers wait for its first write, here the keep-alive: the handler ends only after it went out.
     const response = await fetch(url, { headers: { "last-event-id": "8" } });
+    release();
     expect(response.status).toBe(200);
     const { events, comments } = await readStream(response.body);
     expect(comments.length).toBeGreaterThan(0);
