@@ -1,5 +1,4 @@
 import type http from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import { RivuletError } from "@rivulet/shared";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient, type ClientOptions, type ConnectionState } from "./index.js";
@@ -415,23 +414,29 @@ describe("which outcomes are retried", () => {
   });
 
   it("ends quietly on 204, with no retry", async () => {
+    useFakeClock();
     const server = await startServer((_n, res) => res.writeHead(204).end());
+    const net = recordingFetch();
     const states: ConnectionState[] = [];
-    expect(await collect(clientOf(server).noInput(undefined, { onStateChange: (s) => states.push(s) }))).toStrictEqual([]);
-    await sleep(50);
-    expect(server.requests).toHaveLength(1);
+    const sub = clientOf(server, { fetch: net.fetch }).noInput(undefined, { onStateChange: (s) => states.push(s) });
+    expect(await collect(sub)).toStrictEqual([]);
+    // Far past any backoff: a retry would have asked by now.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(net.signals).toHaveLength(1);
     expect(states).toStrictEqual(["connecting", "closed"]);
   });
 
   it("ends on rivulet:end with no retry, even if the response stays open", async () => {
+    useFakeClock();
     const server = await startServer((_n, res) => {
       openStream(res);
       sendEvent(res, "tick", 1);
       res.write("event: rivulet:end\ndata: \n\n");
     });
-    expect(await collect(clientOf(server).noInput())).toHaveLength(1);
-    await sleep(50);
-    expect(server.requests).toHaveLength(1);
+    const net = recordingFetch();
+    expect(await collect(clientOf(server, { fetch: net.fetch }).noInput())).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(net.signals).toHaveLength(1);
     await server.requests[0]?.closed;
   });
 });
@@ -570,16 +575,19 @@ describe("onStateChange", () => {
 });
 
 describe("ending during the backoff wait", () => {
-  /** A server that cuts every connection after one event, and a client that would wait ~5 minutes to reconnect. */
+  /** A server that cuts every connection after one event, and a client that would wait 5 minutes to reconnect. */
   async function waitingSubscription(signal?: AbortSignal) {
+    useFakeClock();
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const server = await startServer((_n, res) => {
       openStream(res);
       sendEvent(res, "tick", 1, "1");
       cut(res);
     });
+    const net = recordingFetch();
     const reconnecting = deferred();
     const sub = clientOf(server, {
+      fetch: net.fetch,
       reconnect: { initialDelayMs: 600_000, maxDelayMs: 600_000 },
     }).noInput(undefined, {
       ...(signal && { signal }),
@@ -587,27 +595,35 @@ describe("ending during the backoff wait", () => {
     });
     const loop = collect(sub);
     await reconnecting.promise;
-    return { server, sub, loop };
+    return { net, sub, loop };
   }
 
-  async function endsSoon(loop: Promise<unknown>): Promise<unknown> {
-    return Promise.race([loop, sleep(5_000, "still waiting", { ref: false })]);
+  /** Whether `loop` has settled by the event loop's next turn: nothing, no timer and no I/O, had to happen first. */
+  async function endsAtOnce(loop: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    const settle = (): void => void (settled = true);
+    loop.then(settle, settle);
+    await new Promise((resolve) => setImmediate(resolve));
+    return settled;
   }
 
   it("sub.close() ends the loop quietly at once, with no further request", async () => {
-    const { server, sub, loop } = await waitingSubscription();
+    const { net, sub, loop } = await waitingSubscription();
     sub.close();
-    expect(await endsSoon(loop)).toStrictEqual([{ event: "tick", data: 1, id: "1" }]);
-    await sleep(50);
-    expect(server.requests).toHaveLength(1);
+    expect(await endsAtOnce(loop)).toBe(true);
+    expect(await loop).toStrictEqual([{ event: "tick", data: 1, id: "1" }]);
+    // Past the backoff it was waiting out: still the one request.
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(net.signals).toHaveLength(1);
   });
 
   it("the call's AbortSignal ends the loop quietly at once, with no further request", async () => {
     const controller = new AbortController();
-    const { server, loop } = await waitingSubscription(controller.signal);
+    const { net, loop } = await waitingSubscription(controller.signal);
     controller.abort();
-    expect(await endsSoon(loop)).toStrictEqual([{ event: "tick", data: 1, id: "1" }]);
-    await sleep(50);
-    expect(server.requests).toHaveLength(1);
+    expect(await endsAtOnce(loop)).toBe(true);
+    expect(await loop).toStrictEqual([{ event: "tick", data: 1, id: "1" }]);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(net.signals).toHaveLength(1);
   });
 });
