@@ -80,15 +80,16 @@ describe.skipIf(!available)("Redis restarted mid-stream", () => {
     await redis.kill();
     // Made while Redis is down: it waits for the reconnection.
     const during = app.publish(TOPIC, 6);
-    // Down long enough for the broker's connections to fail a few reconnection attempts.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Down until the broker's connections have failed reconnection attempts (each goes to onError).
+    await until(() => redisErrors.length >= 2, "failed reconnections to Redis");
     await redis.start();
     const after = [...(await during), ...(await app.publish(TOPIC, 7, 4))];
-    await everyoneHas(10);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // One more behind the rest: a duplicate of any of them would arrive before it.
+    await app.publish(TOPIC, 11);
+    await everyoneHas(11);
 
     expect(failures).toEqual([]);
-    for (const got of received) expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const got of received) expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     // The SSE connections survived: nobody reconnected.
     for (const seen of states) expect(seen).toEqual(["connecting", "open"]);
     // New IDs sort after the old ones, so the reader reading "after the last ID it saw" gets them.
