@@ -67,12 +67,19 @@ describe("a client that leaves during its upload", () => {
   it("is not reported as a server error", async () => {
     const onError = vi.fn<(error: RivuletError) => void>();
     const router = implement(contract, clockOnce);
-    const { port } = await serve(router.node({ onError }));
+    const listener = router.node({ onError });
+    let arrived!: () => void;
+    const uploading = new Promise<void>((resolve) => (arrived = resolve));
+    const { port } = await serve((req, res) => {
+      arrived();
+      listener(req, res);
+    });
     const socket = await connect(port);
     socket.write(
       `POST /ticker${query({})} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"symbol":`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The server has the request and waits for the rest of its body.
+    await uploading;
     socket.destroy();
     // A later request is served, so the server saw the abort and moved on.
     const response = await new Promise<http.IncomingMessage>((resolve) =>
