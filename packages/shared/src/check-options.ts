@@ -14,6 +14,7 @@ const rule = (expected: string, test: (value: unknown) => boolean): OptionRule =
 
 const isObject = (value: unknown): value is object => typeof value === "object" && value !== null;
 const isNumber = (value: unknown): value is number => typeof value === "number" && !Number.isNaN(value);
+const isTimerMs = (value: unknown): boolean => isNumber(value) && value > 0 && value <= MAX_TIMER_MS;
 
 /** The rules options are checked with, shared by every package so that each misuse reads the same. */
 export const option = {
@@ -26,9 +27,11 @@ export const option = {
     (value) => isObject(value) && typeof Reflect.get(value, "encode") === "function" && typeof Reflect.get(value, "decode") === "function",
   ),
   /** A delay a timer can honour: above `MAX_TIMER_MS` (and at 0) node and browsers fire at once. */
+  timerMs: rule(`a number of ms > 0 and ≤ ${MAX_TIMER_MS}`, (value) => isTimerMs(value)),
+  /** `timerMs`, or `false` for "never". */
   timerMsOrFalse: rule(
     `a number of ms > 0 and ≤ ${MAX_TIMER_MS}, or false to turn it off`,
-    (value) => value === false || (isNumber(value) && value > 0 && value <= MAX_TIMER_MS),
+    (value) => value === false || isTimerMs(value),
   ),
   nonNegative: rule("a number ≥ 0 (Infinity allowed)", (value) => isNumber(value) && value >= 0),
   positiveInteger: rule("a whole number > 0", (value) => Number.isSafeInteger(value) && (value as number) > 0),

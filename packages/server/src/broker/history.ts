@@ -1,4 +1,5 @@
 import { RivuletError } from "@rivulet/shared";
+import type { OptionRule } from "@rivulet/shared/wire";
 
 /** What a broker may do with a resuming subscriber's last event ID. */
 export type ResumePlan<T> = { replay: T[] } | { gap: true };
@@ -39,3 +40,8 @@ export function assertMessageId(id: string): void {
     throw new RivuletError("INVALID_FIELD", `A message ID must be non-empty, without CR, LF or NUL: ${JSON.stringify(id)}`);
   }
 }
+
+/** Option rules both brokers check with. */
+export const brokerOption = {
+  historySize: { expected: "a whole number ≥ 0", test: (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0 },
+} as const satisfies Record<string, OptionRule>;

@@ -1,7 +1,7 @@
 import { RivuletError } from "@rivulet/shared";
-import { MAX_TIMER_MS } from "@rivulet/shared/wire";
+import { MAX_TIMER_MS, checkOptions, option } from "@rivulet/shared/wire";
 import { compareEventIds } from "../resume.js";
-import { assertMessageId, historyGap, planResume } from "./history.js";
+import { assertMessageId, brokerOption, historyGap, planResume } from "./history.js";
 import { SubscriberQueue } from "./queue.js";
 import { publishedMessage } from "../shared-message.js";
 import type { Broker, BrokerMessage, PublishMessage, SubscribeOptions } from "./types.js";
@@ -56,10 +56,14 @@ interface Topic {
  * await broker.publish("room:1", { event: "message", data: { text: "hi" } });
  */
 export function memoryBroker(options: MemoryBrokerOptions = {}): Broker {
-  const historySize = positive("historySize", options.historySize ?? 1000, true);
+  checkOptions("memoryBroker()", options, {
+    historySize: brokerOption.historySize,
+    historyTtlMs: option.timerMsOrFalse,
+    queueSize: option.positiveInteger,
+  });
+  const historySize = options.historySize ?? 1000;
   const historyTtlMs = options.historyTtlMs ?? false;
-  if (historyTtlMs !== false) positive("historyTtlMs", historyTtlMs, false);
-  const queueSize = positive("queueSize", options.queueSize ?? 1000, false);
+  const queueSize = options.queueSize ?? 1000;
   const epoch = Date.now();
   const topics = new Map<string, Topic>();
   // One counter for all topics, not one per topic: a topic's state is dropped when it is
@@ -210,11 +214,4 @@ function checkId(id: string, lastId: string | undefined): void {
   if (lastId !== undefined && compareEventIds(id, lastId) <= 0) {
     throw new RivuletError("INVALID_FIELD", `Message IDs must grow: "${id}" does not come after "${lastId}".`);
   }
-}
-
-function positive(name: string, value: number, zeroAllowed: boolean): number {
-  if (!Number.isFinite(value) || value < 0 || (!zeroAllowed && value === 0)) {
-    throw new TypeError(`memoryBroker(): ${name} must be a ${zeroAllowed ? "non-negative" : "positive"} number, got ${value}`);
-  }
-  return value;
 }

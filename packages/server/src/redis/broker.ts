@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { RivuletError } from "@rivulet/shared";
+import { checkOptions, option } from "@rivulet/shared/wire";
 import { Redis } from "ioredis";
-import { assertMessageId, historyGap, planResume } from "../broker/history.js";
+import { assertMessageId, brokerOption, historyGap, planResume } from "../broker/history.js";
 import { SubscriberQueue } from "../broker/queue.js";
 import type { Broker, BrokerMessage, SubscribeOptions } from "../broker/types.js";
 import { compareEventIds } from "../resume.js";
@@ -66,6 +67,16 @@ export interface RedisBrokerOptions {
  * const broker = redisBroker({ url: process.env.REDIS_URL });
  */
 export function redisBroker(options: RedisBrokerOptions = {}): Broker {
+  checkOptions("redisBroker()", options, {
+    url: option.string,
+    client: option.object,
+    keyPrefix: option.string,
+    historySize: brokerOption.historySize,
+    queueSize: option.positiveInteger,
+    blockMs: option.timerMs,
+    presenceTtlMs: option.timerMs,
+    onError: option.function,
+  });
   const client = options.client ?? new Redis(options.url ?? "redis://127.0.0.1:6379");
   const ownsClient = options.client === undefined;
   const prefix = options.keyPrefix ?? "rivulet:";
