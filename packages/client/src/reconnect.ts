@@ -1,4 +1,5 @@
 import { RivuletError } from "@rivulet/shared";
+import { MAX_TIMER_MS } from "@rivulet/shared/wire";
 import { Retryable, connect, type ConnectArgs, type ReceivedEvent, type Session } from "./connect.js";
 import type { ConnectionState, ReconnectOptions } from "./types.js";
 
@@ -67,9 +68,6 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
     setState("closed");
   }
 }
-
-/** The longest delay `setTimeout` honours; above it, node and browsers fire after ~1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
 
 /** Resolves `true` after `ms`, or `false` as soon as `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
