@@ -6,11 +6,11 @@ import {
   defineContract,
   stream,
 } from "@rivulet/shared";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { implement } from "./implement.js";
 import type { AdapterOptions, ErrorInfo, StreamHandler } from "./types.js";
-import { closeAll, readFor, readStream, serve, sleep, waitFor } from "./test-utils/index.js";
+import { closeAll, readStream, serve, waitFor } from "./test-utils/index.js";
 
 afterEach(closeAll);
 
@@ -164,45 +164,104 @@ const idle: Handler = async function* ({ signal }) {
   await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
 };
 
+/**
+ * Lets a test hand a handler its steps: each `release()` lets one `next()` in
+ * the handler return, whichever of the two comes first.
+ */
+function steps() {
+  let allowed = 0;
+  let wake = (): void => {};
+  return {
+    async next(): Promise<void> {
+      while (allowed === 0) await new Promise<void>((resolve) => (wake = resolve));
+      allowed--;
+    },
+    release(): void {
+      allowed++;
+      wake();
+    },
+  };
+}
+
+/** Reads a body as it comes, for a test to wait on what has arrived so far. */
+function follow(body: ReadableStream<Uint8Array> | null) {
+  if (!body) throw new Error("response has no body");
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const seen = { text: "" };
+  void (async () => {
+    for (;;) {
+      const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (done) return;
+      seen.text += decoder.decode(value, { stream: true });
+    }
+  })();
+  return seen;
+}
+
+const PING = ": ping\n\n";
+const pings = (text: string): number => text.split(PING).length - 1;
+
+// The keep-alive's interval is faked and moved by the test, half an interval (one tick) at a
+// time, so that "silent for an interval" means the same on a busy machine; sockets stay real.
 describe("keep-alive", () => {
-  it("writes ': ping' comment lines on an idle stream every keepAliveMs", async () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] }));
+  afterEach(() => vi.useRealTimers());
+
+  it("writes ': ping' comment lines on an idle stream, one per keepAliveMs", async () => {
     const { url } = await start(idle, { keepAliveMs: 50 });
     const response = await fetch(url);
     expect(response.status).toBe(200);
-    const { text, comments, events } = await readFor(response.body, 500);
-    expect(events).toEqual([]);
-    expect(comments.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(comments)).toEqual(new Set(["ping"]));
-    expect(text).toMatch(/^(: ping\n\n)+$/);
+    const seen = follow(response.body);
+    for (let n = 1; n <= 3; n++) {
+      vi.advanceTimersByTime(50);
+      await waitFor(() => pings(seen.text) === n, `ping ${n}`);
+    }
+    expect(seen.text).toBe(PING.repeat(3));
   });
 
-  it("writes nothing with keepAliveMs: false over the same period", async () => {
-    const { url } = await start(idle, { keepAliveMs: false });
+  it("runs no timer and writes nothing with keepAliveMs: false", async () => {
+    const step = steps();
+    const { url } = await start(
+      async function* () {
+        await step.next();
+        yield { event: "n", data: { n: 1 } };
+      },
+      { keepAliveMs: false },
+    );
     const response = await fetch(url);
     expect(response.status).toBe(200);
-    const { text, ended } = await readFor(response.body, 500);
-    expect(ended).toBe(false);
-    expect(text).toBe("");
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(60_000);
+    step.release();
+    const { events, comments } = await readStream(response.body);
+    expect(comments).toEqual([]);
+    expect(events.map((e) => e.event)).toEqual(["n", END_EVENT]);
   });
 
-  it("pings only after a whole idle interval: a stream busier than the interval gets none", async () => {
+  it("pings only after a whole silent interval: a stream that writes every half interval gets none", async () => {
+    const step = steps();
     const { url } = await start(
-      async function* ({ signal }) {
-        // Each yield's timer is due before the keep-alive's next tick, so the
-        // stream is never idle for a whole interval, even on a slow machine.
-        for (let n = 1; !signal.aborted; n++) {
+      async function* () {
+        for (let n = 1; n <= 6; n++) {
+          await step.next();
           yield { event: "n", data: { n } };
-          await sleep(10, undefined, { signal }).catch(() => {});
         }
       },
       { keepAliveMs: 200 },
     );
-    const { comments, events } = await readFor((await fetch(url)).body, 700);
-    expect(events.length).toBeGreaterThan(3);
-    expect(comments).toEqual([]);
+    const response = await fetch(url);
+    const seen = follow(response.body);
+    for (let n = 1; n <= 6; n++) {
+      vi.advanceTimersByTime(100);
+      step.release();
+      await waitFor(() => seen.text.includes(`{"n":${n}}`), `event ${n}`);
+    }
+    await waitFor(() => seen.text.includes(END_EVENT), "the end");
+    expect(pings(seen.text)).toBe(0);
   });
 
-  it("starts pinging once a stream falls idle", async () => {
+  it("starts pinging once a stream falls silent", async () => {
     const { url } = await start(
       async function* ({ signal }) {
         yield { event: "n", data: { n: 1 } };
@@ -211,8 +270,11 @@ describe("keep-alive", () => {
       },
       { keepAliveMs: 50 },
     );
-    const { text, comments } = await readFor((await fetch(url)).body, 500);
-    expect(comments.length).toBeGreaterThanOrEqual(1);
-    expect(text.startsWith('event: n\ndata: {"n":1}\n\nevent: n\ndata: {"n":2}\n\n: ping\n\n')).toBe(true);
+    const seen = follow((await fetch(url)).body);
+    await waitFor(() => seen.text.includes('{"n":2}'), "both events");
+    vi.advanceTimersByTime(25);
+    vi.advanceTimersByTime(25);
+    await waitFor(() => pings(seen.text) === 1, "a ping");
+    expect(seen.text).toBe(`event: n\ndata: {"n":1}\n\nevent: n\ndata: {"n":2}\n\n${PING}`);
   });
 });
