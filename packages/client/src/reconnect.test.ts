@@ -3,6 +3,7 @@ import { RivuletError } from "@rivulet/shared";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClient, type ClientOptions, type ConnectionState } from "./index.js";
 import { contract } from "./test-utils/contract.js";
+import { recordingFetch } from "./test-utils/recording-fetch.js";
 import {
   collect,
   createServerPool,
@@ -33,38 +34,6 @@ const realSetTimeout = globalThis.setTimeout;
  */
 function useFakeClock(): void {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
-}
-
-/**
- * A fetch that records each request's signal (the client aborts it when it
- * gives up on the connection) and counts the body bytes the client has read.
- * The body is passed on one read at a time, with no read-ahead, so on a fake
- * clock a test can wait until the client has what the server wrote before it
- * moves the clock again.
- */
-function recordingFetch(): { fetch: typeof fetch; signals: AbortSignal[]; bytesRead: () => number } {
-  const signals: AbortSignal[] = [];
-  let bytesRead = 0;
-  const recording: typeof fetch = async (input, init) => {
-    signals.push(init?.signal ?? new AbortController().signal);
-    const response = await fetch(input, init);
-    if (!response.body) return response;
-    const reader = response.body.getReader();
-    const body = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          const { done, value } = await reader.read();
-          if (done) return controller.close();
-          bytesRead += value.byteLength;
-          controller.enqueue(value);
-        },
-        cancel: (reason) => reader.cancel(reason),
-      },
-      { highWaterMark: 0 },
-    );
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
-  return { fetch: recording, signals, bytesRead: () => bytesRead };
 }
 
 /** Reconnects after at most a few ms, so the tests count requests instead of waiting. */
@@ -218,9 +187,9 @@ describe("backoff and the server's retry: hint", () => {
     const loop = collect(sub);
     await waitFor(() => states.includes("reconnecting"), "the first connection to be lost");
     await vi.advanceTimersByTimeAsync(29_999);
-    expect(net.signals).toHaveLength(1);
+    expect(net.attempts).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(net.signals).toHaveLength(2);
+    expect(net.attempts).toHaveLength(2);
     sub.close();
     expect(await loop).toStrictEqual([{ event: "tick", data: 1, id: "" }]);
   });
@@ -275,7 +244,7 @@ describe("backoff and the server's retry: hint", () => {
     const loop = collect(sub);
     await waitFor(() => states.includes("reconnecting"), "the first connection to be lost");
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(net.signals).toHaveLength(1);
+    expect(net.attempts).toHaveLength(1);
     expect(timeouts.mock.calls.map((call) => call[1])).toContain(2 ** 31 - 1);
     sub.close();
     await loop;
@@ -422,7 +391,7 @@ describe("which outcomes are retried", () => {
     expect(await collect(sub)).toStrictEqual([]);
     // Far past any backoff: a retry would have asked by now.
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(net.signals).toHaveLength(1);
+    expect(net.attempts).toHaveLength(1);
     expect(states).toStrictEqual(["connecting", "closed"]);
   });
 
@@ -436,7 +405,7 @@ describe("which outcomes are retried", () => {
     const net = recordingFetch();
     expect(await collect(clientOf(server, { fetch: net.fetch }).noInput())).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(net.signals).toHaveLength(1);
+    expect(net.attempts).toHaveLength(1);
     await server.requests[0]?.closed;
   });
 });
@@ -501,8 +470,8 @@ describe("idleTimeoutMs", () => {
     // One ping at a time, each read by the client before the clock moves on.
     for (let elapsed = 50; elapsed < 600; elapsed += 50) {
       await vi.advanceTimersByTimeAsync(50);
-      await waitFor(() => net.bytesRead() === pings * PING.length, `the ping at ${elapsed} ms`);
-      expect(net.signals[0]?.aborted, `dropped at ${elapsed} ms`).toBe(false);
+      await waitFor(() => net.attempts[0]?.bytesRead === pings * PING.length, `the ping at ${elapsed} ms`);
+      expect(net.attempts[0]?.signal.aborted, `dropped at ${elapsed} ms`).toBe(false);
     }
     await vi.advanceTimersByTimeAsync(50);
     expect(await loop).toHaveLength(1);
@@ -526,7 +495,7 @@ describe("idleTimeoutMs", () => {
         // Holds the event for twice the idle timeout.
         await vi.advanceTimersByTimeAsync(400);
         // Without the fix the client dropped the connection meanwhile: stop such a loop now, not at the test timeout.
-        if (net.signals[0]?.aborted) break;
+        if (net.attempts[0]?.signal.aborted) break;
       }
       if (event.data === 2) finish.resolve();
     }
@@ -614,7 +583,7 @@ describe("ending during the backoff wait", () => {
     expect(await loop).toStrictEqual([{ event: "tick", data: 1, id: "1" }]);
     // Past the backoff it was waiting out: still the one request.
     await vi.advanceTimersByTimeAsync(600_000);
-    expect(net.signals).toHaveLength(1);
+    expect(net.attempts).toHaveLength(1);
   });
 
   it("the call's AbortSignal ends the loop quietly at once, with no further request", async () => {
@@ -624,6 +593,6 @@ describe("ending during the backoff wait", () => {
     expect(await endsAtOnce(loop)).toBe(true);
     expect(await loop).toStrictEqual([{ event: "tick", data: 1, id: "1" }]);
     await vi.advanceTimersByTimeAsync(600_000);
-    expect(net.signals).toHaveLength(1);
+    expect(net.attempts).toHaveLength(1);
   });
 });
