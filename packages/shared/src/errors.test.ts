@@ -8,7 +8,9 @@ describe("RivuletError", () => {
     ["INVALID_INPUT", 400],
     ["NOT_FOUND", 404],
     ["METHOD_NOT_SUPPORTED", 405],
+    ["REQUEST_TIMEOUT", 408],
     ["PAYLOAD_TOO_LARGE", 413],
+    ["UNSUPPORTED_MEDIA_TYPE", 415],
     ["INVALID_CONTRACT", 500],
     ["INVALID_HANDLERS", 500],
     ["INVALID_OPTION", 500],
@@ -17,6 +19,8 @@ describe("RivuletError", () => {
     ["INVALID_EVENT", 500],
     ["INTERNAL_SERVER_ERROR", 500],
     ["BAD_RESPONSE", 502],
+    ["EVENT_TOO_LARGE", 502],
+    ["BROKER_UNAVAILABLE", 503],
     ["NETWORK_ERROR", 503],
   ])("maps %s to HTTP %d", (code, status) => {
     const error = new RivuletError(code, "boom");

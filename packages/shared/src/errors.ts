@@ -18,8 +18,12 @@ export const ERROR_CODES = {
   METHOD_NOT_SUPPORTED: 405,
   /** A resume from an event ID the broker's history no longer reaches: events were missed. */
   HISTORY_GAP: 410,
+  /** A POST body that did not arrive whole within the server's `bodyTimeoutMs`. */
+  REQUEST_TIMEOUT: 408,
   /** A POST body over the server's `maxBodyBytes`. */
   PAYLOAD_TOO_LARGE: 413,
+  /** A POST whose `Content-Type` is not `application/json`: an HTML form cannot start a stream. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
   /** A contract that cannot be served: reserved or malformed names. */
   INVALID_CONTRACT: 500,
   /** Handlers that do not match their contract: a stream without a handler, a namespace that is not an object of handlers. */
@@ -44,6 +48,10 @@ export const ERROR_CODES = {
   SLOW_CONSUMER: 503,
   /** Client: the response was not `text/event-stream`, or not a 200. */
   BAD_RESPONSE: 502,
+  /** Client: the server sent a line or an event over the client's `maxEventBytes`. */
+  EVENT_TOO_LARGE: 502,
+  /** The broker (Redis) cannot be reached; retryable: the client tries again with backoff. */
+  BROKER_UNAVAILABLE: 503,
   /** Client: the connection failed or broke. */
   NETWORK_ERROR: 503,
 } as const;
