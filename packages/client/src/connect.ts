@@ -1,5 +1,5 @@
 import { RivuletError, createEventStreamParser, type ParsedEvent } from "@rivulet/shared";
-import { END_EVENT, ERROR_EVENT, type CompiledStream } from "@rivulet/shared/wire";
+import { END_EVENT, ERROR_EVENT, toLastEventIdHeader, type CompiledStream } from "@rivulet/shared/wire";
 
 /** What outlives one connection of a subscription. */
 export interface Session {
@@ -75,7 +75,7 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
   try {
     const headers = new Headers(args.init.headers);
     headers.set("accept", "text/event-stream");
-    if (args.session.lastEventId !== "") headers.set("last-event-id", args.session.lastEventId);
+    if (args.session.lastEventId !== "") headers.set("last-event-id", toLastEventIdHeader(args.session.lastEventId));
     touch();
     let response: Response;
     try {

@@ -1,4 +1,5 @@
 import { RivuletError, toIssues, type DataCodec } from "@rivulet/shared";
+import { fromLastEventIdHeader } from "@rivulet/shared/wire";
 import type { Route } from "./routes.js";
 
 /** What an adapter reads off its transport for the pipeline; nothing is checked yet. */
@@ -7,6 +8,7 @@ export interface RequestParts {
   /** The path below the prefix, still percent-encoded: `chat/room`. */
   path: string;
   query: URLSearchParams;
+  /** The `Last-Event-ID` header as the transport gives it: one character per byte. */
   lastEventIdHeader: string | null;
   /** Reads the body as text; more than `limit` bytes is refused with `PAYLOAD_TOO_LARGE`. */
   readBody(limit: number): Promise<string>;
@@ -61,7 +63,9 @@ export async function readStreamRequest(path: string, parts: RequestParts, readi
     }
     input = result.data;
   }
-  const lastEventId = parts.lastEventIdHeader ?? parts.query.get("lastEventId") ?? undefined;
+  // The header's bytes are UTF-8 (browsers and Rivulet's client send them so); the query is decoded already.
+  const header = parts.lastEventIdHeader;
+  const lastEventId = header === null ? (parts.query.get("lastEventId") ?? undefined) : fromLastEventIdHeader(header);
   return { route, input, lastEventId: lastEventId === "" ? undefined : lastEventId };
 }
 

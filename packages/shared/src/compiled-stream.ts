@@ -3,6 +3,7 @@ import { jsonCodec, superjsonCodec, type DataCodec, type EncodedData } from "./c
 import type { AnyStream } from "./contract.js";
 import { encodeEvent } from "./encode.js";
 import { RivuletError, toIssues } from "./errors.js";
+import { eventIdFits } from "./event-id.js";
 import { outputIsInput } from "./schema-plan.js";
 
 export interface CompileOptions {
@@ -135,5 +136,5 @@ function inputForm(schema: ZodType, parsed: unknown, yielded: unknown): unknown 
 
 /** An ID `encodeEvent` would write as it is: no CR, LF or NUL. */
 function isPlainId(id: string): boolean {
-  return !id.includes("\n") && !id.includes("\r") && !id.includes("\0");
+  return !id.includes("\n") && !id.includes("\r") && !id.includes("\0") && eventIdFits(id);
 }

@@ -1,4 +1,5 @@
 import { RivuletError } from "./errors.js";
+import { MAX_EVENT_ID_BYTES, eventIdFits } from "./event-id.js";
 
 /** One SSE message, before framing. */
 export interface EventMessage {
@@ -6,7 +7,7 @@ export interface EventMessage {
   event?: string | undefined;
   /** Written as one `data:` line per line; CR, LF and CRLF all split lines. */
   data: string;
-  /** The `id:` field: no CR, LF or NUL. `""` resets the client's last event ID. */
+  /** The `id:` field: no CR, LF or NUL, at most `MAX_EVENT_ID_BYTES` of UTF-8. `""` resets the client's last event ID. */
   id?: string | undefined;
   /** Reconnection time hint in ms: a non-negative integer. */
   retry?: number | undefined;
@@ -37,6 +38,7 @@ export function encodeEvent(message: EventMessage): string {
   if (message.id !== undefined) {
     // A NUL makes clients ignore the whole field (WHATWG 9.2.6), so refuse it here.
     if (hasLineBreak(message.id) || message.id.includes("\0")) throw invalid("id", message.id, "CR, LF or NUL");
+    if (!eventIdFits(message.id)) throw idTooLong(message.id);
     out += `id: ${message.id}\n`;
   }
   if (message.retry !== undefined) {
@@ -69,6 +71,14 @@ export function encodeComment(text: string): string {
 
 function hasLineBreak(value: string): boolean {
   return value.includes("\n") || value.includes("\r");
+}
+
+/** An ID the client could not send back: see event-id.ts. */
+function idTooLong(id: string): RivuletError {
+  return new RivuletError(
+    "INVALID_FIELD",
+    `An event ID may be at most ${MAX_EVENT_ID_BYTES} bytes of UTF-8, as it comes back in the Last-Event-ID header: ${JSON.stringify(id.slice(0, 40))}… is longer.`,
+  );
 }
 
 function invalid(field: string, value: string, what: string): RivuletError {

@@ -9,5 +9,6 @@ export { listStreams, assertEventName } from "./contract.js";
 export { compileStream } from "./compiled-stream.js";
 export type { CompiledStream, CompileOptions } from "./compiled-stream.js";
 export { MAX_TIMER_MS } from "./timers.js";
+export { MAX_EVENT_ID_BYTES, eventIdFits, fromLastEventIdHeader, toLastEventIdHeader } from "./event-id.js";
 export { checkOptions, invalidOption, option } from "./check-options.js";
 export type { OptionRule } from "./check-options.js";

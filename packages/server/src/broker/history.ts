@@ -1,5 +1,5 @@
 import { RivuletError } from "@rivulet/shared";
-import type { OptionRule } from "@rivulet/shared/wire";
+import { MAX_EVENT_ID_BYTES, eventIdFits, type OptionRule } from "@rivulet/shared/wire";
 
 /** What a broker may do with a resuming subscriber's last event ID. */
 export type ResumePlan<T> = { replay: T[] } | { gap: true };
@@ -33,11 +33,14 @@ export function historyGap(topic: string, lastEventId: string): RivuletError {
 
 /**
  * Refuses a custom message ID the wire cannot carry: it is sent back as `Last-Event-ID`.
- * @throws {RivuletError} `INVALID_FIELD` for an empty ID or one with CR, LF or NUL.
+ * @throws {RivuletError} `INVALID_FIELD` for an empty ID, one with CR, LF or NUL, or one over `MAX_EVENT_ID_BYTES`.
  */
 export function assertMessageId(id: string): void {
-  if (id === "" || /[\r\n\0]/.test(id)) {
-    throw new RivuletError("INVALID_FIELD", `A message ID must be non-empty, without CR, LF or NUL: ${JSON.stringify(id)}`);
+  if (id === "" || /[\r\n\0]/.test(id) || !eventIdFits(id)) {
+    throw new RivuletError(
+      "INVALID_FIELD",
+      `A message ID must be non-empty, without CR, LF or NUL, and at most ${MAX_EVENT_ID_BYTES} bytes of UTF-8: ${JSON.stringify(id.slice(0, 40))}`,
+    );
   }
 }
 
