@@ -41,29 +41,35 @@ export function createFetchHandler<TContext>(
       if (request.signal.aborted) run.abort();
       return run;
     });
-    if (decision.awaitFirstBytes && (await head) === "empty") return new Response(null, { status: 204 });
+    if (decision.awaitFirstBytes) {
+      const first = await head;
+      if (first === "empty") return new Response(null, { status: 204 });
+      if (first !== "stream") return new Response(first.body, { status: first.status, headers: first.headers });
+    }
     return new Response(body, { status: 200, headers: SSE_HEADERS });
   };
 }
 
+/** How a response begins: with the stream's bytes, empty (204), or as an HTTP error instead. */
+type Head = "stream" | "empty" | { status: number; headers: Readonly<Record<string, string>>; body: string };
+
 /**
  * A byte stream whose `pull` is the backpressure signal for the sink, and
- * `head`: whether the stream has bytes ("stream") or ended with none ("empty").
+ * `head`: whether the stream has bytes ("stream"), ended with none ("empty"),
+ * or was refused before its first byte (the error response to send instead).
  * Cancelling the body aborts what `run` started.
  */
-function createBody(
-  run: (sink: Sink) => { abort(): void },
-): { body: ReadableStream<Uint8Array>; head: Promise<"stream" | "empty"> } {
+function createBody(run: (sink: Sink) => { abort(): void }): { body: ReadableStream<Uint8Array>; head: Promise<Head> } {
   const encoder = new TextEncoder();
   let pulled: (() => void) | undefined;
   let closed = false;
   let started: { abort(): void } | undefined;
-  let settleHead: (kind: "stream" | "empty") => void = () => {};
-  const head = new Promise<"stream" | "empty">((resolve) => (settleHead = resolve));
+  let settleHead: (kind: Head) => void = () => {};
+  const head = new Promise<Head>((resolve) => (settleHead = resolve));
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        const close = (kind: "stream" | "empty"): void => {
+        const close = (kind: Head): void => {
           settleHead(kind);
           if (closed) return;
           closed = true;
@@ -79,6 +85,7 @@ function createBody(
           drained: () => new Promise<void>((resolve) => (pulled = resolve)),
           end: () => close("stream"),
           noContent: () => close("empty"),
+          refuse: (status, headers, text) => close({ status, headers, body: text }),
         };
         started = run(sink);
       },

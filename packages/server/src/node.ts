@@ -109,6 +109,11 @@ class NodeSink implements Sink {
     this.res.writeHead(204);
     this.res.end();
   }
+
+  refuse(status: number, headers: Readonly<Record<string, string>>, body: string): void {
+    this.res.writeHead(status, headers);
+    this.res.end(body);
+  }
 }
 
 function refuse(res: ServerResponse, refusal: Refusal): void {

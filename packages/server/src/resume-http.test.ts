@@ -1,10 +1,10 @@
 import type http from "node:http";
-import { END_EVENT, defineContract, stream } from "@rivulet/shared";
+import { END_EVENT, RivuletError, defineContract, stream } from "@rivulet/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { FetchHandler } from "./fetch.js";
 import { implement } from "./implement.js";
-import { ROTATE_RETRY_MS } from "./writer.js";
+import { BROKER_RETRY_AFTER_S, ROTATE_RETRY_MS } from "./writer.js";
 import type { AdapterOptions, StreamHandler } from "./types.js";
 import { closeAll, readStream, serve, sleep, waitFor } from "./test-utils/index.js";
 
@@ -159,6 +159,46 @@ describe.each(adapters)("resume over %s", (_name, adapter) => {
     const { events, ended } = await readStream(response.body);
     expect(ended).toBe(true);
     expect(events.map((e) => e.event)).toStrictEqual([END_EVENT]);
+  });
+
+  describe("a broker that cannot be reached (BROKER_UNAVAILABLE)", () => {
+    const unavailable = (): RivuletError => new RivuletError("BROKER_UNAVAILABLE", "Redis could not be reached.");
+
+    it("answers a resume that has sent nothing yet with 503, the JSON error and Retry-After, and reports it", async () => {
+      const reported: string[] = [];
+      let finallyRan = false;
+      const url = await start(
+        // Fails before its first event, as a resume's history read does while Redis is away.
+        async function* () {
+          try {
+            throw unavailable();
+          } finally {
+            finallyRan = true;
+          }
+        },
+        { onError: (error) => reported.push(error.code) },
+      );
+      const response = await fetch(url, { headers: { "last-event-id": "5" } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe(String(BROKER_RETRY_AFTER_S));
+      expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      expect(await response.json()).toEqual({ error: { code: "BROKER_UNAVAILABLE", message: "Redis could not be reached." } });
+      expect(reported).toEqual(["BROKER_UNAVAILABLE"]);
+      await waitFor(() => finallyRan, "the handler's finally");
+    });
+
+    it("ends a stream that already wrote with a retry: hint and no end or error event, so that its client resumes", async () => {
+      const url = await start(async function* () {
+        yield { event: "n", id: "6", data: 6 };
+        throw unavailable();
+      });
+      // A resume that wrote an event, and a first connection (whose headers go out at once).
+      for (const init of [{ headers: { "last-event-id": "5" } }, {}]) {
+        const response = await fetch(url, init);
+        expect(response.status).toBe(200);
+        expect((await readStream(response.body)).text).toBe(`event: n\nid: 6\ndata: 6\n\nretry: ${ROTATE_RETRY_MS}\n\n`);
+      }
+    });
   });
 
   describe("maxDurationMs", () => {

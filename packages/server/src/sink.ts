@@ -11,4 +11,9 @@ export interface Sink {
   end(): void;
   /** Answers `204 No Content` instead: only called before anything was written. */
   noContent(): void;
+  /**
+   * Answers an HTTP error with a JSON body instead (a resume that cannot reach
+   * the broker: 503): only called before anything was written.
+   */
+  refuse(status: number, headers: Readonly<Record<string, string>>, body: string): void;
 }

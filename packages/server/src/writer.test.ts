@@ -21,6 +21,7 @@ function recordingSink() {
     drained: () => Promise.resolve(),
     end: () => void (record.ended = true),
     noContent: () => void (record.noContent = record.ended = true),
+    refuse: () => void (record.ended = true),
   };
   return { record, sink };
 }

@@ -10,6 +10,8 @@ const END = encodeEvent({ event: END_EVENT, data: "" });
 /** The reconnection hint written when `maxDurationMs` rotates a connection. */
 export const ROTATE_RETRY_MS = 500;
 const ROTATE = `retry: ${ROTATE_RETRY_MS}\n\n`;
+/** The `Retry-After` of a resume answered 503 because the broker is away, in seconds. */
+export const BROKER_RETRY_AFTER_S = 1;
 
 /** What feeds a writer: a handler's iterator, pulled or attached (see sources.ts). */
 export interface Source {
@@ -219,14 +221,30 @@ export class StreamWriter implements PushTarget<unknown>, KeepAliveTarget {
     if (this.#state === "closed") return;
     const error = RivuletError.from(thrown);
     this.#report(error, error.code === "INVALID_EVENT" ? "event" : "stream");
-    // A slow consumer is cut loose like a rotation: no end event, so its client resumes from history.
-    const last = error.code === "SLOW_CONSUMER" ? ROTATE : encodeEvent({ event: ERROR_EVENT, data: JSON.stringify(error.toJSON()) });
     try {
-      this.#sink.write(last);
+      this.#endWith(error);
     } catch {
       // The transport is gone: there is nobody left to tell.
     }
     this.abort();
+  }
+
+  /**
+   * The last answer of a failed stream. A broker that cannot be reached is
+   * worth another try: a resume that has written nothing yet is answered 503
+   * (`Retry-After`), which the client retries with backoff. Once bytes went
+   * out, that broker failure and a slow consumer end the stream like a
+   * rotation — a `retry:` hint and no end event — so the client resumes from
+   * its last event. Anything else is final: the error event.
+   */
+  #endWith(error: RivuletError): void {
+    const retryable = error.code === "BROKER_UNAVAILABLE" || error.code === "SLOW_CONSUMER";
+    if (error.code === "BROKER_UNAVAILABLE" && this.#state === "fresh") {
+      const headers = { "content-type": "application/json; charset=utf-8", "retry-after": String(BROKER_RETRY_AFTER_S) };
+      this.#sink.refuse(error.status, headers, JSON.stringify({ error: error.toJSON() }));
+    } else {
+      this.#sink.write(retryable ? ROTATE : encodeEvent({ event: ERROR_EVENT, data: JSON.stringify(error.toJSON()) }));
+    }
   }
 
   #report(error: unknown, phase: ErrorPhase): void {
