@@ -73,7 +73,8 @@ export function createClient<TContract extends ContractTree>(
       }
       const init = async (): Promise<RequestInit> => {
         const headers = new Headers(typeof options.headers === "function" ? await options.headers() : options.headers);
-        if (body !== undefined) headers.set("content-type", "application/json");
+        // Also without a body: the server starts a POST stream only for application/json, which no form can send.
+        if (method === "POST") headers.set("content-type", "application/json");
         return body === undefined ? { method, headers } : { method, headers, body };
       };
       const onStateChange =
