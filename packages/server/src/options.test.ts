@@ -143,6 +143,9 @@ describe("option checks", () => {
     ["maxBodyBytes", 1.5, "a whole number > 0"],
     ["maxBodyBytes", "1024", "a whole number > 0"],
     ["maxBodyBytes", Infinity, "a whole number > 0"],
+    ["maxInputDepth", 0, "a whole number > 0"],
+    ["maxInputDepth", 2.5, "a whole number > 0"],
+    ["maxInputDepth", "64", "a whole number > 0"],
     ["onError", console, "a function"],
   ])("refuses %s: %o with INVALID_OPTION, saying what was expected", (name, value, expected) => {
     for (const [owner, make] of adapters) {
@@ -171,6 +174,7 @@ describe("option checks", () => {
     for (const [, make] of adapters) {
       expect(() => make({ keepAliveMs: false, maxDurationMs: false })).not.toThrow();
       expect(() => make({ keepAliveMs: 2 ** 31 - 1, maxDurationMs: 2 ** 31 - 1 })).not.toThrow();
+      expect(() => make({ maxInputDepth: 1 })).not.toThrow();
       expect(() => make({ keepAliveMs: 0.5, maxBodyBytes: 1, validate: false, codec: jsonCodec, prefix: "", onError })).not.toThrow();
       expect(() => make({ context: () => undefined })).not.toThrow();
     }

@@ -11,6 +11,7 @@ export interface ResolvedOptions<TRequest, TContext> {
   validate: boolean;
   codec: DataCodec;
   maxBodyBytes: number;
+  maxInputDepth: number;
   onError: (error: RivuletError, info: ErrorInfo) => void;
 }
 
@@ -23,6 +24,7 @@ const RULES = {
   validate: option.boolean,
   codec: option.codec,
   maxBodyBytes: option.positiveInteger,
+  maxInputDepth: option.positiveInteger,
   onError: option.function,
 } satisfies Record<keyof AnyAdapterOptions<unknown, unknown>, unknown>;
 
@@ -44,6 +46,7 @@ export function resolveOptions<TRequest, TContext>(
     validate: options.validate ?? true,
     codec: options.codec ?? superjsonCodec,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    maxInputDepth: options.maxInputDepth ?? 64,
     onError: safe(options.onError ?? logServerErrors),
   };
 }

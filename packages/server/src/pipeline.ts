@@ -52,7 +52,12 @@ export function createPipeline<TRequest, TContext>(
   options: ResolvedOptions<TRequest, TContext>,
 ): Pipeline<TRequest> {
   const base = `${options.prefix}/`;
-  const reading: RequestReading = { routes, codec: options.codec, maxBodyBytes: options.maxBodyBytes };
+  const reading: RequestReading = {
+    routes,
+    codec: options.codec,
+    maxBodyBytes: options.maxBodyBytes,
+    maxInputDepth: options.maxInputDepth,
+  };
   const host = createStreamHost(options);
 
   return {

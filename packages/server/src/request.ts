@@ -1,5 +1,6 @@
 import { RivuletError, toIssues, type DataCodec } from "@rivulet/shared";
 import { fromLastEventIdHeader } from "@rivulet/shared/wire";
+import { checkDecodedInput, checkInputText } from "./input-limits.js";
 import type { Route } from "./routes.js";
 
 /** What an adapter reads off its transport for the pipeline; nothing is checked yet. */
@@ -28,11 +29,13 @@ export interface RequestReading {
   routes: ReadonlyMap<string, Route>;
   codec: DataCodec;
   maxBodyBytes: number;
+  maxInputDepth: number;
 }
 
 /**
  * Everything that can be refused before the stream starts but `context`:
- * method, path, input (not JSON: `PARSE_ERROR`; failing the schema: `INVALID_INPUT`).
+ * method, path, input (not JSON: `PARSE_ERROR`; nested deeper than
+ * `maxInputDepth`, holding itself or failing the schema: `INVALID_INPUT`).
  * `path` is the decoded path below the prefix.
  */
 export async function readStreamRequest(path: string, parts: RequestParts, reading: RequestReading): Promise<StreamRequest> {
@@ -46,11 +49,15 @@ export async function readStreamRequest(path: string, parts: RequestParts, readi
   const meta = parts.query.get("meta") ?? undefined;
   let input: unknown;
   if (raw !== null && raw !== "") {
+    checkInputText(route.path, raw, reading.maxInputDepth);
+    if (meta !== undefined) checkInputText(route.path, meta, reading.maxInputDepth);
     try {
       input = reading.codec.decode(raw, meta);
     } catch (cause) {
       throw new RivuletError("PARSE_ERROR", "The input is not valid JSON.", { cause });
     }
+    // Before the schema: zod recurses, and would overflow on a deep or cyclic value.
+    checkDecodedInput(route.path, input, reading.maxInputDepth);
   }
   const schema = route.stream.input;
   if (schema) {

@@ -88,6 +88,14 @@ export interface AnyAdapterOptions<TRequest, TContext> {
    */
   maxBodyBytes?: number;
   /**
+   * Deepest input accepted, in nested objects (`{}` is 1, `{"a":[1]}` is 2;
+   * arrays, Maps, Sets and Dates count too); a deeper one — which could overflow a recursive schema's
+   * stack — is refused with 400 `INVALID_INPUT`, as is an input that contains
+   * itself (superjson's `referentialEqualities` can build one).
+   * @default 64
+   */
+  maxInputDepth?: number;
+  /**
    * Told of every error: refused requests, failing `context`, handlers that
    * throw, invalid events. The original error is `error.cause` where there is one.
    * @default logs 5xx errors with console.error

@@ -1,0 +1,123 @@
+import { RivuletError } from "@rivulet/shared";
+
+/**
+ * The bounds on a request's input, past which it is refused with
+ * `INVALID_INPUT` before any schema or handler sees it. Every walk here keeps
+ * its own stack: a check that recursed would overflow on the very input it
+ * is there to refuse.
+ */
+
+/**
+ * Refuses `input` and `meta` text (JSON, as every codec's `data` is) that nests
+ * arrays and objects too deep, before the codec decodes it: superjson copies
+ * the data and walks its meta recursively. The text may nest twice as deep as
+ * the value, plus two: superjson writes a Map as `[[key, value]]` and takes
+ * two levels of meta (`["map", {…}]`) for each Map, Set or other annotated
+ * value, and the meta's own `{"values": {…}}` adds two. The value's own depth
+ * is checked exactly once it is decoded ({@link checkDecodedInput}).
+ * @throws {RivuletError} `INVALID_INPUT`
+ */
+export function checkInputText(path: string, text: string, maxDepth: number): void {
+  if (nestsDeeper(text, 2 * maxDepth + 2)) throw tooDeep(path, maxDepth);
+}
+
+/**
+ * Refuses a decoded input that holds itself (superjson's
+ * `referentialEqualities` can make one: `{"referentialEqualities":[["self"]]}`)
+ * or nests objects deeper than `maxDepth`, counting what references chain
+ * together: `{}` is 1 level deep, `{"a":[1]}` 2; an array, a Map, a Set or a
+ * Date is an object, and a level, too. An
+ * object shared by two fields without a cycle is allowed, as superjson sends
+ * it; each object is walked once, so a web of shared objects costs its size.
+ * @throws {RivuletError} `INVALID_INPUT`
+ */
+export function checkDecodedInput(path: string, value: unknown, maxDepth: number): void {
+  if (!isObject(value)) return;
+  /** Objects on the current path: meeting one again is a cycle. */
+  const open = new Set<object>([value]);
+  /** Objects walked to the end, with the levels at and below each. */
+  const height = new Map<object, number>();
+  const stack: Frame[] = [frame(value)];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as Frame;
+    if (top.next < top.children.length) {
+      const child = top.children[top.next++];
+      if (!isObject(child)) continue;
+      if (open.has(child)) {
+        throw new RivuletError("INVALID_INPUT", `Invalid input for "${path}": it contains itself (a cycle).`);
+      }
+      const below = height.get(child);
+      if (below !== undefined) {
+        // Walked already, under another parent: its depth counts from here too.
+        if (stack.length + below > maxDepth) throw tooDeep(path, maxDepth);
+        top.height = Math.max(top.height, below + 1);
+        continue;
+      }
+      if (stack.length >= maxDepth) throw tooDeep(path, maxDepth);
+      open.add(child);
+      stack.push(frame(child));
+      continue;
+    }
+    stack.pop();
+    open.delete(top.value);
+    height.set(top.value, top.height);
+    const parent = stack[stack.length - 1];
+    if (parent) parent.height = Math.max(parent.height, top.height + 1);
+  }
+}
+
+interface Frame {
+  value: object;
+  /** What a schema would look into: elements, entries, own enumerable values. */
+  children: readonly unknown[];
+  next: number;
+  /** Levels at and below `value` among the children walked so far. */
+  height: number;
+}
+
+function frame(value: object): Frame {
+  let children: readonly unknown[];
+  if (Array.isArray(value)) children = value;
+  else if (value instanceof Map) children = [...value.keys(), ...value.values()];
+  else if (value instanceof Set) children = [...value];
+  else children = Object.values(value);
+  return { value, children, next: 0, height: 1 };
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
+}
+
+function tooDeep(path: string, maxDepth: number): RivuletError {
+  return new RivuletError(
+    "INVALID_INPUT",
+    `Invalid input for "${path}": it is nested deeper than ${maxDepth} levels (the server's maxInputDepth).`,
+  );
+}
+
+/** Whether JSON text opens more than `max` arrays and objects inside each other; brackets in strings do not count. */
+function nestsDeeper(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === BACKSLASH) i++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) {
+      inString = true;
+    } else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
+      if (++depth > max) return true;
+    } else if (code === CLOSE_BRACKET || code === CLOSE_BRACE) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
