@@ -36,13 +36,20 @@ export interface JoinOptions {
  * `redisBroker()` (from `@rivulet/server/redis`) many.
  */
 export interface Broker {
-  /** Publishes to every subscriber of `topic`; resolves with the message's ID. */
+  /**
+   * Publishes to every subscriber of `topic`; resolves with the message's ID.
+   * @throws {RivuletError} `BROKER_UNAVAILABLE` when the broker's store cannot
+   * be reached (`redisBroker` while Redis is away): retryable, the message was
+   * not published. `INVALID_FIELD` for a custom ID that is refused.
+   */
   publish(topic: string, message: PublishMessage): Promise<string>;
   /**
    * Messages of `topic`, from now on, or after `lastEventId` when resuming.
    * A handler can simply `yield*` it. A subscriber that falls more than the
    * broker's `queueSize` behind is ended with `SLOW_CONSUMER`, which makes its
-   * client reconnect and catch up from history.
+   * client reconnect and catch up from history. A resume whose history cannot
+   * be read because the store is away fails with `BROKER_UNAVAILABLE`: the
+   * server answers 503 and the client tries again.
    */
   subscribe(topic: string, options?: SubscribeOptions): AsyncIterable<BrokerMessage>;
   /** Counts one member of `topic` until the returned function is called or `signal` aborts. */

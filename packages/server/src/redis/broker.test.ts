@@ -224,6 +224,25 @@ describe("redisBroker options", () => {
 });
 
 describe("redisBroker without a Redis to talk to", () => {
+  // Port 1 on loopback refuses connections: every command waits in ioredis's offline queue until
+  // ioredis gives up on it, which must end in a retryable RivuletError, never in ioredis's own error.
+  it("rejects publish, join, count and a resume with BROKER_UNAVAILABLE, ioredis's error as the cause", async () => {
+    const broker = redisBroker({ url: "redis://127.0.0.1:1", onError: () => {} });
+    cleanups.push(() => broker.close());
+    const failures = await Promise.all([
+      broker.publish("t", { event: "n", data: 1 }).then(() => undefined, (error: unknown) => error),
+      broker.join("t").then(() => undefined, (error: unknown) => error),
+      broker.count("t").then(() => undefined, (error: unknown) => error),
+      open(broker, "t", { lastEventId: "1-0" }).next().then(() => undefined, (error: unknown) => error),
+    ]);
+    for (const failure of failures) {
+      expect(failure).toBeInstanceOf(RivuletError);
+      expect(failure).toMatchObject({ code: "BROKER_UNAVAILABLE", status: 503 });
+      expect((failure as RivuletError).cause).toBeInstanceOf(Error);
+      expect((failure as RivuletError).cause).not.toBeInstanceOf(RivuletError);
+    }
+  });
+
   it("closes at once instead of waiting in ioredis's offline queue", async () => {
     const errors: unknown[] = [];
     // Port 1 on loopback refuses connections.

@@ -9,6 +9,7 @@ import { compareEventIds } from "../resume.js";
 import { decodeEntry, encodeFields, fieldOf, type StreamEntry } from "./entries.js";
 import { wireOf } from "../shared-message.js";
 import { TopicReader } from "./topic-reader.js";
+import { brokerFailure, isReplyError, reaching } from "./unavailable.js";
 
 export interface RedisBrokerOptions {
   /**
@@ -19,6 +20,9 @@ export interface RedisBrokerOptions {
   /**
    * An ioredis client to use (and not to close). Blocking readers use
    * `client.duplicate()`, one per topic with subscribers in this process.
+   * Its own settings then decide how long a command waits while Redis is
+   * away: ioredis's default `maxRetriesPerRequest` (20) holds it for about
+   * 10 to 40 s, `null` for ever.
    */
   client?: Redis;
   /**
@@ -62,6 +66,11 @@ export interface RedisBrokerOptions {
  * counts live in a sorted set per topic, refreshed by each process, so
  * members of a process that dies expire.
  *
+ * While Redis is away, `publish`, `join`, `count` and a resume's history read
+ * reject with `BROKER_UNAVAILABLE` (ioredis's error as `cause`) within a few
+ * seconds; live subscriptions stay open, and the topic readers go on from the
+ * last entry they saw once Redis is back.
+ *
  * @example
  * import { redisBroker } from "@rivulet/server/redis";
  * const broker = redisBroker({ url: process.env.REDIS_URL });
@@ -77,7 +86,10 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
     presenceTtlMs: option.timerMs,
     onError: option.function,
   });
-  const client = options.client ?? new Redis(options.url ?? "redis://127.0.0.1:6379");
+  // While Redis is away a command waits in ioredis's offline queue, and fails (BROKER_UNAVAILABLE)
+  // after two reconnection attempts — at most about 4 s — instead of ioredis's default 20.
+  const client =
+    options.client ?? new Redis(options.url ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST });
   const ownsClient = options.client === undefined;
   const prefix = options.keyPrefix ?? "rivulet:";
   const historySize = options.historySize ?? 1000;
@@ -128,7 +140,7 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
       entries = (await client.xrange(streamKey(topic), lastEventId, "+")) as StreamEntry[];
     } catch (error) {
       // Not a stream ID at all: it was never ours to resume from.
-      if (error instanceof Error && /Invalid stream ID/i.test(error.message)) return undefined;
+      if (isReplyError(error) && /Invalid stream ID/i.test(error.message)) return undefined;
       throw error;
     }
     // Not kept any more, but exactly the entry before the oldest kept one: nothing is missing.
@@ -150,29 +162,30 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
   heartbeat.unref();
 
   return {
+    /**
+     * One `XADD` (in one script: it is added whole or not at all).
+     * @throws {RivuletError} `BROKER_UNAVAILABLE` when Redis cannot be reached within
+     * `maxRetriesPerRequest` reconnection attempts (ioredis's error is the `cause`); the
+     * message was then not added, unless it was already on its way when the connection broke.
+     * @throws {RivuletError} `INVALID_FIELD` for a custom ID Redis refuses.
+     */
     async publish(topic, message) {
       if (closed) throw new RivuletError("INTERNAL_SERVER_ERROR", "The broker is closed.");
       // Redis would read an ID only up to a NUL, and publish it cut short.
       if (message.id !== undefined) assertMessageId(message.id);
+      const fields = encodeFields(message.event, message.data, wireOf(message));
       try {
-        const id = await client.eval(
-          PUBLISH,
-          1,
-          streamKey(topic),
-          historySize,
-          message.id ?? "*",
-          ...encodeFields(message.event, message.data, wireOf(message)),
-        );
+        const id = await client.eval(PUBLISH, 1, streamKey(topic), historySize, message.id ?? "*", ...fields);
         return id as string;
       } catch (error) {
-        if (message.id !== undefined && error instanceof Error && /ID/.test(error.message)) {
+        if (message.id !== undefined && isReplyError(error) && /ID/.test(error.message)) {
           throw new RivuletError(
             "INVALID_FIELD",
             `Redis refused the message ID "${message.id}": IDs are stream entry IDs (<ms>-<seq>) and must grow.`,
             { cause: error },
           );
         }
-        throw error;
+        throw brokerFailure(error, `publish to "${topic}"`);
       }
     },
 
@@ -202,7 +215,7 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
           reader.listeners.add(listener);
           if (lastEventId !== undefined) {
             // Listen first, then read the history: whatever lands in between is in one or the other.
-            reader.ready
+            reader.started
               .then(() => replayAfter(topic, lastEventId))
               .then(
                 (replay) => {
@@ -213,7 +226,8 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
                   buffer = undefined;
                   for (const message of live) listener(message);
                 },
-                (error: unknown) => queue.fail(error),
+                // Redis away: the resume fails as BROKER_UNAVAILABLE, and its client comes back later.
+                (error: unknown) => queue.fail(brokerFailure(error, `read the history of "${topic}"`)),
               );
           }
           return queue;
@@ -227,7 +241,7 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
       if (!ids) members.set(topic, (ids = new Set()));
       ids.add(id);
       try {
-        await client.zadd(presenceKey(topic), Date.now() + presenceTtlMs, id);
+        await reaching(client.zadd(presenceKey(topic), Date.now() + presenceTtlMs, id), `join "${topic}"`);
       } catch (error) {
         // Not counted after all: the heartbeat must not add it later as a member nobody can remove.
         ids.delete(id);
@@ -241,7 +255,7 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
         signal?.removeEventListener("abort", onAbort);
         ids.delete(id);
         if (ids.size === 0) members.delete(topic);
-        await client.zrem(presenceKey(topic), id);
+        await reaching(client.zrem(presenceKey(topic), id), `leave "${topic}"`);
       };
       const onAbort = (): void => void leave().catch(onError);
       if (signal?.aborted) await leave();
@@ -250,11 +264,12 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
     },
 
     async count(topic) {
-      const [, [, count] = []] = (await client
+      const counted = client
         .multi()
         .zremrangebyscore(presenceKey(topic), "-inf", `(${Date.now()}`)
         .zcard(presenceKey(topic))
-        .exec()) as [unknown, [unknown, number]];
+        .exec();
+      const [, [, count] = []] = (await reaching(counted, `count "${topic}"`)) as [unknown, [unknown, number]];
       return count ?? 0;
     },
 
@@ -279,6 +294,14 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
     },
   };
 }
+
+/**
+ * ioredis's `maxRetriesPerRequest` for a client the broker makes: a command
+ * made while Redis is away fails after at most two reconnection attempts
+ * (ioredis waits up to 2 s between two), so a publish or a resume is refused
+ * within a few seconds rather than held. One attempt is left to a blip.
+ */
+const MAX_RETRIES_PER_REQUEST = 1;
 
 /**
  * `XADD … MAXLEN ~`, with the ID of the entry before it in a `prev` field.

@@ -2,6 +2,9 @@ import type { Redis } from "ioredis";
 import type { BrokerMessage } from "../broker/types.js";
 import { decodeEntry, type StreamEntry } from "./entries.js";
 
+/** The longest wait between two attempts to reach Redis, in ms. */
+const MAX_DELAY_MS = 2_000;
+
 /** Someone the reader delivers to: a subscriber's queue, or a resuming one's buffer. */
 export type Listener = (message: BrokerMessage) => void;
 
@@ -14,8 +17,8 @@ export class TopicReader {
   readonly listeners = new Set<Listener>();
   #connection: Redis;
   #stopped = false;
-  /** Resolves once the reader knows where the stream ends, so nothing is delivered twice or skipped. */
-  readonly ready: Promise<void>;
+  /** The latest attempt to learn where the stream ends: see `started`. */
+  #started: Promise<void>;
 
   constructor(
     private readonly client: Redis,
@@ -26,9 +29,17 @@ export class TopicReader {
     this.#connection = client.duplicate();
     // Our own connection: its errors (Redis restarting, say) are the broker's `onError`'s, not ioredis's log.
     this.#connection.on("error", onError);
-    this.ready = this.#start();
-    // `ready` only orders a resuming subscriber after the reader's start; the loop reports its own errors.
-    this.ready.catch(() => undefined);
+    this.#started = this.#start(50);
+  }
+
+  /**
+   * Resolves once the reader knows where the stream ends, so that a resume
+   * read after it misses nothing and repeats nothing. While Redis cannot be
+   * reached it is the latest failed attempt, rejected: a resume is refused
+   * at once (and tried again by its client) instead of held until Redis is back.
+   */
+  get started(): Promise<void> {
+    return this.#started;
   }
 
   stop(): void {
@@ -39,16 +50,24 @@ export class TopicReader {
     this.#connection.disconnect();
   }
 
-  async #start(): Promise<void> {
+  /** One attempt to learn where the stream ends; the loop reads on from there, or another attempt follows a failure. */
+  #start(delayMs: number): Promise<void> {
     // Asked on the shared client, which is connected already, and not on our new connection:
     // a publish made after the subscribe is then queued behind this question, not ahead of it.
-    const lastId = await this.#retrying(async () => {
-      const newest = (await this.client.xrevrange(this.key, "+", "-", "COUNT", 1)) as StreamEntry[];
-      return newest[0]?.[0] ?? "0-0";
+    const attempt = (this.client.xrevrange(this.key, "+", "-", "COUNT", 1) as Promise<StreamEntry[]>).then((newest) => {
+      if (this.#stopped) return;
+      this.#loop(newest[0]?.[0] ?? "0-0").catch((error: unknown) => {
+        if (!this.#stopped) this.onError(error);
+      });
     });
-    this.#loop(lastId).catch((error: unknown) => {
-      if (!this.#stopped) this.onError(error);
+    attempt.catch((error: unknown) => {
+      if (this.#stopped) return;
+      this.onError(error);
+      setTimeout(() => {
+        if (!this.#stopped) this.#started = this.#start(Math.min(delayMs * 2, MAX_DELAY_MS));
+      }, delayMs);
     });
+    return attempt;
   }
 
   async #loop(from: string): Promise<void> {
@@ -88,7 +107,7 @@ export class TopicReader {
         if (this.#stopped) throw error;
         this.onError(error);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
-        delayMs = Math.min(delayMs * 2, 2_000);
+        delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
       }
     }
   }
