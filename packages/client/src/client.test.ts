@@ -153,6 +153,7 @@ describe("option checks", () => {
   const CODEC = "a codec: an object with encode and decode functions, like superjsonCodec or jsonCodec";
   const URL_ = "an absolute URL, as a string or a URL (http://localhost:8080/sse)";
   const HEADERS = "headers (an object, an array of pairs or a Headers) or a function returning them";
+  const EVENT_BYTES = "a whole number of bytes > 0 and ≤ 268435456";
 
   it.each<[name: string, options: Record<string, unknown>, expected: string]>([
     ["baseUrl", { baseUrl: undefined }, URL_],
@@ -182,6 +183,12 @@ describe("option checks", () => {
     ["idleTimeoutMs", { idleTimeoutMs: Infinity }, TIMER],
     ["idleTimeoutMs", { idleTimeoutMs: 2 ** 31 }, TIMER],
     ["idleTimeoutMs", { idleTimeoutMs: "37500" }, TIMER],
+    ["maxEventBytes", { maxEventBytes: 0 }, EVENT_BYTES],
+    ["maxEventBytes", { maxEventBytes: 1.5 }, EVENT_BYTES],
+    ["maxEventBytes", { maxEventBytes: "16777216" }, EVENT_BYTES],
+    // No off switch: past 2^29 − 24 characters V8 throws a RangeError instead of the client's error.
+    ["maxEventBytes", { maxEventBytes: Infinity }, EVENT_BYTES],
+    ["maxEventBytes", { maxEventBytes: 2 ** 28 + 1 }, EVENT_BYTES],
     ["onStateChange", { onStateChange: {} }, "a function"],
   ])("refuses a bad %s with INVALID_OPTION, saying what was expected (%j)", (name, options, expected) => {
     expect(() => createClient(contract, { ...base, ...options } as ClientOptions)).toThrow(
@@ -199,11 +206,13 @@ describe("option checks", () => {
     );
   });
 
-  it("accepts Infinity attempts and delays, a URL object, reconnect: false and idleTimeoutMs: false", () => {
+  it("accepts Infinity attempts and delays, a URL object, reconnect: false, idleTimeoutMs: false and maxEventBytes from 1 to 256 MiB", () => {
     expect(() => createClient(contract, { ...base, reconnect: { initialDelayMs: 0, maxDelayMs: Infinity } })).not.toThrow();
     expect(() => createClient(contract, { ...base, reconnect: { maxAttempts: Infinity } })).not.toThrow();
     expect(() => createClient(contract, { ...base, reconnect: false, idleTimeoutMs: false })).not.toThrow();
     expect(() => createClient(contract, { baseUrl: new URL(base.baseUrl), headers: new Headers(), method: "POST" })).not.toThrow();
     expect(() => createClient(contract, { ...base, headers: [["x-a", "1"]], codec: jsonCodec, validate: false })).not.toThrow();
+    expect(() => createClient(contract, { ...base, maxEventBytes: 1 })).not.toThrow();
+    expect(() => createClient(contract, { ...base, maxEventBytes: 2 ** 28 })).not.toThrow();
   });
 });

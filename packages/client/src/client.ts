@@ -9,6 +9,15 @@ import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
 import { createSubscription } from "./subscription.js";
 import type { CallOptions, Client, ClientOptions, ConnectionState, ReconnectOptions } from "./types.js";
 
+/** The default `maxEventBytes`: 16 MiB. */
+const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The largest `maxEventBytes`, 256 MiB: far from V8's string limit (2^29 − 24 characters), so that
+ * whatever the parser holds for one event, it never reaches a `RangeError: Invalid string length`.
+ */
+const MAX_EVENT_BYTES_LIMIT = 256 * 1024 * 1024;
+
 /** What each option of `createClient` must be; the message of a bad one says it. */
 const RULES: Readonly<Record<string, OptionRule>> = {
   baseUrl: option.required({
@@ -32,6 +41,10 @@ const RULES: Readonly<Record<string, OptionRule>> = {
   "reconnect.maxAttempts": option.countOrInfinity,
   // 0 would drop every connection at once, and timers fire at once above 2^31 − 1 ms.
   idleTimeoutMs: option.timerMsOrFalse,
+  maxEventBytes: {
+    expected: `a whole number of bytes > 0 and ≤ ${MAX_EVENT_BYTES_LIMIT}`,
+    test: (value) => Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= MAX_EVENT_BYTES_LIMIT,
+  },
   onStateChange: option.function,
 } satisfies Record<keyof ClientOptions | `reconnect.${keyof ReconnectOptions}`, OptionRule>;
 
@@ -59,6 +72,7 @@ export function createClient<TContract extends ContractTree>(
   const method = options.method ?? "GET";
   const reconnect = options.reconnect === false ? false : { ...RECONNECT_DEFAULTS, ...options.reconnect };
   const idleTimeoutMs = options.idleTimeoutMs ?? 37_500;
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
 
   const caller = (path: string[], stream: AnyStream) => {
     const compiled = compileStream(stream, { codec, validate });
@@ -94,6 +108,7 @@ export function createClient<TContract extends ContractTree>(
             fetch: fetchImpl,
             reconnect,
             idleTimeoutMs,
+            maxEventBytes,
             lastEventId: call.lastEventId,
             onStateChange,
             signal,

@@ -18,6 +18,8 @@ export interface ConnectArgs {
   session: Session;
   /** No bytes for this long (events or keep-alive comments) means the connection is dead. */
   idleTimeoutMs: number | false;
+  /** The most an event (or a line still arriving) may take, in characters; past it, `EVENT_TOO_LARGE`. */
+  maxEventBytes: number;
   /** Called once the server answered with an event stream. */
   onOpen: () => void;
   /** Called when the first bytes of the body arrive: the connection is really working. */
@@ -46,7 +48,7 @@ export class Retryable extends Error {
  *
  * Throws `Retryable` for what another connection may fix, a `RivuletError`
  * for what it cannot (4xx, not an event stream, the server's error event,
- * an event that breaks the contract).
+ * an event that breaks the contract, an event over `maxEventBytes`).
  */
 export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent, void, undefined> {
   if (args.signal.aborted) return;
@@ -94,7 +96,7 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
         onEvent: (event) => queue.push(event),
         onRetry: (ms) => (args.session.retryMs = ms),
       },
-      { lastEventId: args.session.lastEventId },
+      { lastEventId: args.session.lastEventId, maxEventLength: args.maxEventBytes },
     );
     const reader = response.body.getReader();
     // A custom fetch may ignore `signal`; cancelling the reader wakes a pending read all the same.
@@ -124,7 +126,18 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
           receiving = true;
           args.onData();
         }
-        parser.feed(chunk.value);
+        // The parser throws only EVENT_TOO_LARGE, having dropped what it held. It is final: a server
+        // that sent it once will send it again. The events this chunk completed before it still go out.
+        let tooLarge: RivuletError | undefined;
+        try {
+          parser.feed(chunk.value);
+        } catch (cause) {
+          tooLarge = new RivuletError(
+            "EVENT_TOO_LARGE",
+            `The server sent an event or a line over maxEventBytes (${args.maxEventBytes}).`,
+            { cause },
+          );
+        }
         args.session.lastEventId = parser.lastEventId;
         for (let i = 0; i < queue.length; i++) {
           // close() or the caller's signal while the consumer held an event: drop what is still queued.
@@ -135,6 +148,7 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
           yield { event: event.event, data: args.compiled.decode(event.event, event.data, event.meta), id: event.id };
         }
         queue.length = 0;
+        if (tooLarge !== undefined) throw tooLarge;
       }
     } finally {
       controller.signal.removeEventListener("abort", cancel);
@@ -150,25 +164,57 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
   }
 }
 
+/**
+ * The most of an error response's body the client reads: Rivulet's JSON error body
+ * is far smaller, and a larger one is not read at all, on any attempt.
+ */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
 /** Refuses what is not a 200 event stream; 5xx responses are worth a retry, the rest is final. */
 async function checkResponse(response: Response): Promise<void> {
   if (response.status === 204) return;
   if (!response.ok) {
-    const text = await response.text().catch(() => "");
-    const body = parseJSON(text);
+    const text = await readPrefix(response, MAX_ERROR_BODY_BYTES);
+    const body = text === undefined ? undefined : parseJSON(text);
     const error = typeof body === "object" && body !== null && "error" in body ? body.error : undefined;
+    const detail =
+      text === undefined ? `an error body over ${MAX_ERROR_BODY_BYTES} bytes, not read` : text.slice(0, 200) || response.statusText;
     const rivuletError =
       typeof error === "object" && error !== null && "code" in error
         ? RivuletError.fromJSON(error, response.status)
-        : new RivuletError("BAD_RESPONSE", `HTTP ${response.status}: ${text.slice(0, 200) || response.statusText}`, {
-            status: response.status,
-          });
+        : new RivuletError("BAD_RESPONSE", `HTTP ${response.status}: ${detail}`, { status: response.status });
     throw response.status >= 500 ? new Retryable(rivuletError) : rivuletError;
   }
   const type = response.headers.get("content-type") ?? "";
   if (type.split(";")[0]?.trim().toLowerCase() !== "text/event-stream") {
     await response.body?.cancel();
     throw new RivuletError("BAD_RESPONSE", `Expected text/event-stream, got "${type}".`, { status: response.status });
+  }
+}
+
+/**
+ * The body as text when it is at most `maxBytes`, read chunk by chunk; `undefined`
+ * as soon as it is longer, and the rest is cancelled unread. A body that breaks
+ * off reads as what arrived.
+ */
+async function readPrefix(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return text + decoder.decode();
+      bytes += value.byteLength;
+      if (bytes > maxBytes) return undefined;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    return text;
+  } finally {
+    reader.cancel().catch(() => undefined);
   }
 }
 

@@ -71,6 +71,16 @@ export interface ClientOptions {
    * @default 37500
    */
   idleTimeoutMs?: number | false;
+  /**
+   * The largest event the server may send: the lines of one event together
+   * (field names included), or one line still arriving, counted in characters
+   * of the decoded text (UTF-16 code units: for ASCII, bytes; never more than
+   * the UTF-8 bytes). Past it the subscription ends with `EVENT_TOO_LARGE`,
+   * without a retry, and what was buffered is released. At most 268435456
+   * (256 MiB), so that no buffered string nears the engine's string limit.
+   * @default 16777216 (16 MiB)
+   */
+  maxEventBytes?: number;
   /** Told of every state change of every subscription of this client. */
   onStateChange?: (state: ConnectionState) => void;
 }

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodeEvent } from "./encode.js";
+import { RivuletError } from "./errors.js";
 import type { EventMessage } from "./encode.js";
 import { createEventStreamParser } from "./parse.js";
 import type { EventStreamParserOptions, ParsedEvent } from "./parse.js";
@@ -12,6 +13,8 @@ interface Outcome {
   retries: number[];
   comments: string[];
   lastEventId: string;
+  /** Set when `maxEventLength` stopped the stream (`EVENT_TOO_LARGE`). */
+  tooLarge?: true;
 }
 
 function parse(chunks: Iterable<Uint8Array | string>, options?: EventStreamParserOptions): Outcome {
@@ -24,8 +27,13 @@ function parse(chunks: Iterable<Uint8Array | string>, options?: EventStreamParse
     },
     options,
   );
-  for (const chunk of chunks) parser.feed(chunk);
-  parser.end();
+  try {
+    for (const chunk of chunks) parser.feed(chunk);
+    parser.end();
+  } catch (error) {
+    if (!(error instanceof RivuletError && error.code === "EVENT_TOO_LARGE")) throw error;
+    out.tooLarge = true;
+  }
   out.lastEventId = parser.lastEventId;
   return out;
 }
@@ -34,17 +42,26 @@ function parse(chunks: Iterable<Uint8Array | string>, options?: EventStreamParse
  * An independent, non-streaming model of WHATWG HTML §9.2.6 (plus the `meta:`
  * extension): split the whole text into lines, drop the unterminated rest,
  * interpret line by line with the spec's data buffer (value + LF per line).
+ * With `maxEventLength`, it stops at the first line that takes its block (the
+ * lines since the last blank one) over the limit, or at an unterminated rest
+ * that does.
  */
-function reference(text: string): Outcome {
+function reference(text: string, maxEventLength = Number.POSITIVE_INFINITY): Outcome {
   const out: Outcome = { events: [], retries: [], comments: [], lastEventId: "" };
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const lines = body.split(/\r\n|\r|\n/);
-  lines.pop(); // the last piece has no line terminator (or is "" after the final one)
+  const rest = lines.pop() ?? ""; // the last piece has no line terminator (or is "" after the final one)
+  let block = 0;
   let data = "";
   let type = "";
   let idBuffer = "";
   let meta: string | undefined;
   for (const line of lines) {
+    block = line === "" ? 0 : block + line.length;
+    if (block > maxEventLength) {
+      out.tooLarge = true;
+      return out;
+    }
     if (line === "") {
       out.lastEventId = idBuffer;
       if (data !== "") {
@@ -70,6 +87,7 @@ function reference(text: string): Outcome {
     else if (field === "retry" && /^[0-9]+$/.test(value)) out.retries.push(Number(value));
     else if (field === "meta") meta = value;
   }
+  if (block + rest.length > maxEventLength) out.tooLarge = true;
   return out;
 }
 
@@ -178,6 +196,64 @@ describe("parser properties: chunking does not matter (R19)", () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+});
+
+describe("parser properties: maxEventLength", () => {
+  const limit = fc.nat({ max: 60 });
+
+  it("stops where the reference model does, with EVENT_TOO_LARGE, after the same events, however the stream is split", () => {
+    fc.assert(
+      fc.property(sseStream, limit, cutsArb, fc.boolean(), (text, maxEventLength, cuts, asText) => {
+        const chunks = asText ? splitAt(text, cuts) : splitAt(encoder.encode(text), cuts);
+        expect(parse(chunks, { maxEventLength })).toStrictEqual(reference(text, maxEventLength));
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("changes nothing for a stream whose every block fits", () => {
+    fc.assert(
+      fc.property(sseStream, cutsArb, (text, cuts) => {
+        const bytes = encoder.encode(text);
+        expect(parse(splitAt(bytes, cuts), { maxEventLength: text.length })).toStrictEqual(parse([bytes]));
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("counts a line still arriving: a line that never ends is refused as soon as it is over", () => {
+    const events: ParsedEvent[] = [];
+    const parser = createEventStreamParser({ onEvent: (event) => events.push(event) }, { maxEventLength: 100 });
+    parser.feed("data: 1\n\ndata: ");
+    for (let i = 0; i < 9; i++) parser.feed("x".repeat(10));
+    expect(() => parser.feed("x".repeat(10))).toThrow(RivuletError);
+    expect(events).toStrictEqual([{ event: "message", data: "1", id: "" }]);
+  });
+
+  it("counts the lines of one event together: many short data lines over the limit are refused", () => {
+    const parser = createEventStreamParser({ onEvent: () => {} }, { maxEventLength: 100 });
+    let error: unknown;
+    try {
+      for (let i = 0; i < 20; i++) parser.feed("data: 12345\n");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(RivuletError);
+    expect((error as RivuletError).code).toBe("EVENT_TOO_LARGE");
+    expect((error as RivuletError).message).toContain("100 characters");
+  });
+
+  it("drops what it held when it throws, as end() does: the next bytes start a new stream, with the last event ID kept", () => {
+    const events: ParsedEvent[] = [];
+    const parser = createEventStreamParser({ onEvent: (event) => events.push(event) }, { maxEventLength: 20 });
+    parser.feed("id: 7\ndata: a\n\nevent: big\nid: 8\n");
+    expect(() => parser.feed("data: ".padEnd(30, "x"))).toThrow(RivuletError);
+    parser.feed("data: b\n\n");
+    expect(events).toStrictEqual([
+      { event: "message", data: "a", id: "7" },
+      { event: "message", data: "b", id: "7" },
+    ]);
   });
 });
 

@@ -1,3 +1,5 @@
+import { RivuletError } from "./errors.js";
+
 /** An event as the WHATWG processing model dispatches it. */
 export interface ParsedEvent {
   /** The event type; `"message"` when the block had no (or an empty) `event:` field. */
@@ -25,10 +27,24 @@ export interface EventStreamParserOptions {
    * @default ""
    */
   lastEventId?: string;
+  /**
+   * The most text one event may take: the lines of a block (everything between
+   * two blank lines, field names and comments included, line ends not), the
+   * line still arriving included. Past it, `feed` throws `EVENT_TOO_LARGE` and
+   * the parser drops what it held, as `end()` does. Counted in UTF-16 code
+   * units (`string.length`), which are never more than the UTF-8 bytes.
+   * Set it for a stream you do not trust: without it a server that never ends
+   * a line makes the parser hold everything it sends.
+   * @default Infinity
+   */
+  maxEventLength?: number;
 }
 
 export interface EventStreamParser {
-  /** Feeds bytes (decoded as streaming UTF-8) or already-decoded text, split anywhere. */
+  /**
+   * Feeds bytes (decoded as streaming UTF-8) or already-decoded text, split anywhere.
+   * @throws {RivuletError} `EVENT_TOO_LARGE` past `maxEventLength`; the events before it were dispatched.
+   */
   feed(chunk: Uint8Array | string): void;
   /** End of stream: an event without its closing blank line is discarded. Resets for a new stream. */
   end(): void;
@@ -51,7 +67,10 @@ const BOM = 0xfeff;
  * - a line split over many chunks is kept as parts and joined once, so long
  *   lines cost O(N), not O(N²);
  * - only one BOM, at the very start of the stream, is dropped, whether it came
- *   as bytes or as text; a U+FEFF anywhere else is data.
+ *   as bytes or as text; a U+FEFF anywhere else is data;
+ * - a server that never ends a line or an event would make the parser hold
+ *   all it sends: `maxEventLength` is counted per line and per chunk, never
+ *   per character, so the bound costs the hot loop one addition a line.
  *
  * @example
  * const parser = createEventStreamParser({ onEvent: (e) => console.log(e.event, e.data) });
@@ -62,10 +81,15 @@ export function createEventStreamParser(
   options: EventStreamParserOptions = {},
 ): EventStreamParser {
   const { onEvent, onRetry, onComment } = handlers;
+  const maxEventLength = options.maxEventLength ?? Number.POSITIVE_INFINITY;
   let decoder = newDecoder();
   let atStart = true;
   let skipLF = false;
   let partial: string[] = [];
+  /** The length of `partial`'s parts together. */
+  let partialLength = 0;
+  /** The length of the current block's complete lines: what `maxEventLength` bounds, with `partialLength`. */
+  let blockLength = 0;
 
   let lastEventId = options.lastEventId ?? "";
   let idBuffer = lastEventId;
@@ -149,16 +173,48 @@ export function createEventStreamParser(
         if (pos === length) skipLF = true;
         else if (text.charCodeAt(pos) === LF) pos++;
       }
+      // Checked before the parts are joined: a line over the limit is never made.
+      const size = partialLength + end - start;
+      if (size === 0) blockLength = 0;
+      else if ((blockLength += size) > maxEventLength) tooLarge();
       if (partial.length > 0) {
         partial.push(text.slice(start, end));
         const joined = partial.join("");
         partial = [];
+        partialLength = 0;
         line(joined, 0, joined.length);
       } else {
         line(text, start, end);
       }
     }
-    if (pos < length) partial.push(text.slice(pos));
+    if (pos < length) {
+      partialLength += length - pos;
+      if (blockLength + partialLength > maxEventLength) tooLarge();
+      partial.push(text.slice(pos));
+    }
+  }
+
+  /** Drops everything a stream left pending; the last event ID stays. */
+  function reset(): void {
+    decoder = newDecoder();
+    atStart = true;
+    skipLF = false;
+    partial = [];
+    partialLength = 0;
+    blockLength = 0;
+    idBuffer = lastEventId;
+    eventType = "";
+    data = "";
+    hasData = false;
+    meta = undefined;
+  }
+
+  function tooLarge(): never {
+    reset();
+    throw new RivuletError(
+      "EVENT_TOO_LARGE",
+      `The event stream sent an event or a line of more than ${maxEventLength} characters (the limit).`,
+    );
   }
 
   return {
@@ -167,17 +223,8 @@ export function createEventStreamParser(
       else feedText(decoder.decode(chunk, { stream: true }));
     },
     end() {
-      // Flushing turns a truncated UTF-8 sequence into U+FFFD; the unterminated line is dropped anyway.
-      decoder.decode();
-      decoder = newDecoder();
-      atStart = true;
-      skipLF = false;
-      partial = [];
-      idBuffer = lastEventId;
-      eventType = "";
-      data = "";
-      hasData = false;
-      meta = undefined;
+      // A truncated UTF-8 sequence would only have become U+FFFD in the unterminated line, which is dropped anyway.
+      reset();
     },
     get lastEventId() {
       return lastEventId;
