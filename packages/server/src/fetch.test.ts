@@ -9,6 +9,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A POST's input must be JSON, and say so; `fetch` sends a string as text/plain. */
+const JSON_TYPE = { "content-type": "application/json" };
+
 /** What the handlers saw, for the tests that end streams from outside. */
 const seen: { signal?: AbortSignal; finallyRan: boolean; parked: boolean } = { finallyRan: false, parked: false };
 
@@ -73,7 +76,7 @@ describe("fetch adapter: streams", () => {
   it("serves a POST with a JSON body like the GET", async () => {
     const input = { symbol: "ACME", count: 1 };
     const response = await router.fetch(
-      new Request("http://x/ticker", { method: "POST", body: JSON.stringify(input) }),
+      new Request("http://x/ticker", { method: "POST", headers: JSON_TYPE, body: JSON.stringify(input) }),
     );
     expect(response.status).toBe(200);
     expect((await readStream(response.body)).text).toBe(TICKER_BODY);
@@ -259,7 +262,9 @@ describe("fetch adapter: refused requests", () => {
     errors.length = 0;
     const get = await refusal(await handler(new Request("http://x/sse/ticker?input=%7Bnope")));
     expect([get.status, get.error.code]).toEqual([400, "PARSE_ERROR"]);
-    const post = await refusal(await handler(new Request("http://x/sse/ticker", { method: "POST", body: "nope" })));
+    const post = await refusal(
+      await handler(new Request("http://x/sse/ticker", { method: "POST", headers: JSON_TYPE, body: "nope" })),
+    );
     expect([post.status, post.error.code]).toEqual([400, "PARSE_ERROR"]);
     expect(errors).toEqual([
       { code: "PARSE_ERROR", info: { path: "ticker", phase: "request" } },
@@ -293,7 +298,7 @@ describe("fetch adapter: refused requests", () => {
   it("answers 413 PAYLOAD_TOO_LARGE for a body over maxBodyBytes", async () => {
     const body = JSON.stringify({ room: "x".repeat(500) });
     const { status, error } = await refusal(
-      await handler(new Request("http://x/sse/chat/room", { method: "POST", body })),
+      await handler(new Request("http://x/sse/chat/room", { method: "POST", headers: JSON_TYPE, body })),
     );
     expect(status).toBe(413);
     expect(error.code).toBe("PAYLOAD_TOO_LARGE");

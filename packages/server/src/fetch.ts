@@ -27,7 +27,8 @@ export function createFetchHandler<TContext>(
             path,
             query: url.searchParams,
             lastEventIdHeader: request.headers.get("last-event-id"),
-            readBody: (limit) => readBody(request, limit),
+            contentType: request.headers.get("content-type"),
+            readBody: (limit, signal) => readBody(request, limit, signal),
           });
     if (decision.kind === "refusal") {
       return new Response(decision.body, { status: decision.status, headers: decision.headers });
@@ -104,21 +105,29 @@ function createBody(run: (sink: Sink) => { abort(): void }): { body: ReadableStr
   return { body, head };
 }
 
-async function readBody(request: Request, limit: number): Promise<string> {
+async function readBody(request: Request, limit: number, signal: AbortSignal): Promise<string> {
   if (!request.body) return "";
   const reader = request.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new RivuletError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`);
+  // Cancelling settles the read in progress (as done), and lets go of the body's source.
+  const onAbort = (): void => void reader.cancel(signal.reason).catch(() => {});
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const decoder = new TextDecoder();
+    let text = "";
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal.aborted) throw signal.reason;
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw new RivuletError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`);
+      }
+      text += decoder.decode(value, { stream: true });
     }
-    text += decoder.decode(value, { stream: true });
+    return text + decoder.decode();
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
-  return text + decoder.decode();
 }

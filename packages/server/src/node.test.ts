@@ -36,6 +36,9 @@ async function start(options: Options = {}) {
   return { base: `${origin}/sse`, server, port, errors };
 }
 
+/** A POST's input must be JSON, and say so; `fetch` sends a string as text/plain. */
+const JSON_TYPE = { "content-type": "application/json" };
+
 const PRICE_META = '{"values":{"at":["Date"]},"v":1}';
 const PRICE_DATA = `{"symbol":"ACME","price":0,"at":"${AT.toISOString()}"}`;
 const TICKER_BODY =
@@ -142,7 +145,7 @@ describe("node adapter: the wire protocol", () => {
       ["tick", '{"n":1}'],
       [END_EVENT, ""],
     ]);
-    const post = await fetch(`${base}/clock`, { method: "POST" });
+    const post = await fetch(`${base}/clock`, { method: "POST", headers: JSON_TYPE });
     expect(post.status).toBe(200);
     expect((await readStream(post.body)).events[0]!.event).toBe("tick");
   });
@@ -198,7 +201,7 @@ describe("node adapter: refused requests", () => {
 
   it("refuses a POST body that is not JSON with 400 PARSE_ERROR", async () => {
     const { base } = await start();
-    const { status, error } = await refusal(await fetch(`${base}/ticker`, { method: "POST", body: "symbol=ACME" }));
+    const { status, error } = await refusal(await fetch(`${base}/ticker`, { method: "POST", headers: JSON_TYPE, body: "symbol=ACME" }));
     expect(status).toBe(400);
     expect(error.code).toBe("PARSE_ERROR");
   });
@@ -229,7 +232,8 @@ describe("node adapter: refused requests", () => {
 
   it("refuses a POST body that fails the schema like a GET", async () => {
     const { base } = await start();
-    const response = await fetch(`${base}/chat/room`, { method: "POST", body: JSON.stringify({ room: 5 }) });
+    const body = JSON.stringify({ room: 5 });
+    const response = await fetch(`${base}/chat/room`, { method: "POST", headers: JSON_TYPE, body });
     const { status, error } = await refusal(response);
     expect(status).toBe(400);
     expect(error.code).toBe("INVALID_INPUT");
@@ -280,14 +284,18 @@ describe("node adapter: refused requests", () => {
   it("refuses a POST body over maxBodyBytes with 413 and closes the connection", async () => {
     const { base, errors } = await start({ maxBodyBytes: 100 });
     const input = JSON.stringify({ symbol: "x".repeat(1_000) });
-    const response = await fetch(`${base}/ticker`, { method: "POST", body: input });
+    const response = await fetch(`${base}/ticker`, { method: "POST", headers: JSON_TYPE, body: input });
     const { status, headers, error } = await refusal(response);
     expect(status).toBe(413);
     expect(error.code).toBe("PAYLOAD_TOO_LARGE");
     expect(headers.get("connection")).toBe("close");
     expect(errors[0]!.info.phase).toBe("request");
     // A body at the limit is accepted.
-    const fits = await fetch(`${base}/ticker`, { method: "POST", body: JSON.stringify({ symbol: "x".repeat(80) }) });
+    const fits = await fetch(`${base}/ticker`, {
+      method: "POST",
+      headers: JSON_TYPE,
+      body: JSON.stringify({ symbol: "x".repeat(80) }),
+    });
     expect(fits.status).toBe(200);
     await readStream(fits.body);
   });

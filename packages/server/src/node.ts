@@ -27,7 +27,7 @@ export function createNodeHandler<TContext>(
     const path = pipeline.below(pathname);
     if (path === undefined) {
       if (next) return next();
-      return refuse(res, pipeline.outside(pathname));
+      return refuse(res, pipeline.outside(pathname), req);
     }
     const search = queryAt === -1 ? "" : url.slice(queryAt + 1);
     void serve(req, res, {
@@ -35,14 +35,15 @@ export function createNodeHandler<TContext>(
       path,
       query: search === "" ? NO_QUERY : new URLSearchParams(search),
       lastEventIdHeader: headerValue(req.headers["last-event-id"]),
-      readBody: (limit) => readBody(req, limit),
+      contentType: req.headers["content-type"] ?? null,
+      readBody: (limit, signal) => readBody(req, limit, signal),
       left: () => req.destroyed && res.destroyed,
     });
   };
 
   async function serve(req: IncomingMessage, res: ServerResponse, parts: RequestParts): Promise<void> {
     const decision = await pipeline.accept(req, parts);
-    if (decision.kind === "refusal") return refuse(res, decision);
+    if (decision.kind === "refusal") return refuse(res, decision, req);
     if (res.destroyed) return;
     req.socket.setNoDelay(true);
     if (!decision.awaitFirstBytes) openStream(res);
@@ -116,15 +117,22 @@ class NodeSink implements Sink {
   }
 }
 
-function refuse(res: ServerResponse, refusal: Refusal): void {
+function refuse(res: ServerResponse, refusal: Refusal, req: IncomingMessage): void {
   if (res.destroyed) return;
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  // The rest of an oversized body is never read, so the connection cannot be reused.
-  const headers = refusal.error.code === "PAYLOAD_TOO_LARGE" ? { ...refusal.headers, connection: "close" } : refusal.headers;
-  res.writeHead(refusal.status, headers);
+  if (req.complete) {
+    res.writeHead(refusal.status, refusal.headers);
+    res.end(refusal.body);
+    return;
+  }
+  // The rest of a body refused before it was all in (too large, too slow, not JSON) is never
+  // read: the connection closes after the answer rather than wait for it to drain, and the
+  // request, paused with what it had buffered, is destroyed with it.
+  res.once("close", () => req.destroy());
+  res.writeHead(refusal.status, { ...refusal.headers, connection: "close" });
   res.end(refusal.body);
 }
 
@@ -133,22 +141,33 @@ function headerValue(value: string | string[] | undefined): string | null {
   return Array.isArray(value) ? (value[0] ?? null) : value;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, limit: number, signal: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    // Stop reading but keep the socket so the refusal can be sent; the connection closes after
+    // it, and the chunks read so far go with this closure.
+    const stop = (error: unknown): void => {
+      req.off("data", onData);
+      signal.removeEventListener("abort", onAbort);
+      req.pause();
+      reject(error);
+    };
+    const onAbort = (): void => stop(signal.reason);
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        // Stop reading but keep the socket so the 413 can be sent; the connection closes after it.
-        req.pause();
-        reject(new RivuletError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`));
-        return;
-      }
+      if (size > limit) return stop(new RivuletError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`));
       chunks.push(chunk);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    req.on("data", onData);
+    req.on("end", () => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(Buffer.concat(chunks).toString("utf8"));
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
+    req.on("error", (error) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error);
+    });
   });
 }

@@ -130,7 +130,7 @@ describe("option checks", () => {
     ["prefix", null, "a string"],
     ["context", { user: "a" }, "a function"],
     // Above 2^31 − 1 ms (Infinity too), a timer fires after 1 ms.
-    ...["keepAliveMs", "maxDurationMs"].flatMap((name) =>
+    ...["keepAliveMs", "maxDurationMs", "bodyTimeoutMs"].flatMap((name) =>
       ["1000", 0, -5, Number.NaN, Infinity, 2 ** 31, true].map((value): [string, unknown, string] => [name, value, TIMER]),
     ),
     ["validate", "false", "true or false"],
@@ -172,8 +172,8 @@ describe("option checks", () => {
   it("accepts every option at its limits, and false where it turns a timer off", () => {
     const onError = (): void => {};
     for (const [, make] of adapters) {
-      expect(() => make({ keepAliveMs: false, maxDurationMs: false })).not.toThrow();
-      expect(() => make({ keepAliveMs: 2 ** 31 - 1, maxDurationMs: 2 ** 31 - 1 })).not.toThrow();
+      expect(() => make({ keepAliveMs: false, maxDurationMs: false, bodyTimeoutMs: false })).not.toThrow();
+      expect(() => make({ keepAliveMs: 2 ** 31 - 1, maxDurationMs: 2 ** 31 - 1, bodyTimeoutMs: 2 ** 31 - 1 })).not.toThrow();
       expect(() => make({ maxInputDepth: 1 })).not.toThrow();
       expect(() => make({ keepAliveMs: 0.5, maxBodyBytes: 1, validate: false, codec: jsonCodec, prefix: "", onError })).not.toThrow();
       expect(() => make({ context: () => undefined })).not.toThrow();

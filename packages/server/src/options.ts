@@ -11,6 +11,7 @@ export interface ResolvedOptions<TRequest, TContext> {
   validate: boolean;
   codec: DataCodec;
   maxBodyBytes: number;
+  bodyTimeoutMs: number | false;
   maxInputDepth: number;
   onError: (error: RivuletError, info: ErrorInfo) => void;
 }
@@ -24,6 +25,7 @@ const RULES = {
   validate: option.boolean,
   codec: option.codec,
   maxBodyBytes: option.positiveInteger,
+  bodyTimeoutMs: option.timerMsOrFalse,
   maxInputDepth: option.positiveInteger,
   onError: option.function,
 } satisfies Record<keyof AnyAdapterOptions<unknown, unknown>, unknown>;
@@ -46,6 +48,7 @@ export function resolveOptions<TRequest, TContext>(
     validate: options.validate ?? true,
     codec: options.codec ?? superjsonCodec,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     maxInputDepth: options.maxInputDepth ?? 64,
     onError: safe(options.onError ?? logServerErrors),
   };

@@ -29,6 +29,7 @@ function parts(overrides: Partial<RequestParts> = {}): RequestParts {
     path: "clock",
     query: new URLSearchParams(),
     lastEventIdHeader: null,
+    contentType: null,
     readBody: () => Promise.resolve(""),
     ...overrides,
   };
@@ -70,6 +71,7 @@ describe("request pipeline", () => {
       parts({
         method: "POST",
         path: "chat/room",
+        contentType: "application/json",
         readBody: (limit) => {
           limits.push(limit);
           return Promise.resolve(JSON.stringify({ room: "lobby" }));
@@ -78,6 +80,21 @@ describe("request pipeline", () => {
     );
     expect(limits).toEqual([123]);
     expect(accepted).toMatchObject({ kind: "stream", request: { input: { room: "lobby" } } });
+  });
+
+  it("refuses a POST that is not application/json with 415, without reading its body", async () => {
+    const { pipeline, reported } = pipelineFor();
+    let reads = 0;
+    const readBody = (): Promise<string> => {
+      reads++;
+      return Promise.resolve('{"room":"lobby"}');
+    };
+    for (const contentType of ["text/plain", "application/x-www-form-urlencoded", null]) {
+      const refusal = await pipeline.accept("req", parts({ method: "POST", path: "chat/room", contentType, readBody }));
+      expect(refusal).toMatchObject({ kind: "refusal", status: 415, error: { code: "UNSUPPORTED_MEDIA_TYPE" } });
+    }
+    expect(reads).toBe(0);
+    expect(reported.map(([code]) => code)).toEqual(Array(3).fill("UNSUPPORTED_MEDIA_TYPE"));
   });
 
   it("runs context with the transport's request and reports its failure in the context phase", async () => {
@@ -96,7 +113,12 @@ describe("request pipeline", () => {
     const { pipeline, reported } = pipelineFor();
     const refusal = await pipeline.accept(
       "req",
-      parts({ method: "POST", readBody: () => Promise.reject(new Error("aborted")), left: () => true }),
+      parts({
+        method: "POST",
+        contentType: "application/json",
+        readBody: () => Promise.reject(new Error("aborted")),
+        left: () => true,
+      }),
     );
     expect(refusal.kind).toBe("refusal");
     expect(reported).toEqual([]);

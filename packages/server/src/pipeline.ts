@@ -56,6 +56,7 @@ export function createPipeline<TRequest, TContext>(
     routes,
     codec: options.codec,
     maxBodyBytes: options.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     maxInputDepth: options.maxInputDepth,
   };
   const host = createStreamHost(options);

@@ -1,5 +1,6 @@
 import { RivuletError, toIssues, type DataCodec } from "@rivulet/shared";
 import { fromLastEventIdHeader } from "@rivulet/shared/wire";
+import { readJsonBody } from "./body.js";
 import { checkDecodedInput, checkInputText } from "./input-limits.js";
 import type { Route } from "./routes.js";
 
@@ -11,8 +12,13 @@ export interface RequestParts {
   query: URLSearchParams;
   /** The `Last-Event-ID` header as the transport gives it: one character per byte. */
   lastEventIdHeader: string | null;
-  /** Reads the body as text; more than `limit` bytes is refused with `PAYLOAD_TOO_LARGE`. */
-  readBody(limit: number): Promise<string>;
+  /** The `Content-Type` header, as sent. */
+  contentType: string | null;
+  /**
+   * Reads the body as text; more than `limit` bytes is refused with `PAYLOAD_TOO_LARGE`.
+   * When `signal` aborts, stops reading, lets go of the body and rejects with `signal.reason`.
+   */
+  readBody(limit: number, signal: AbortSignal): Promise<string>;
   /** Whether the client has left: a failure is then reported to nobody. Left out where the transport cannot tell. */
   left?(): boolean;
 }
@@ -29,14 +35,15 @@ export interface RequestReading {
   routes: ReadonlyMap<string, Route>;
   codec: DataCodec;
   maxBodyBytes: number;
+  bodyTimeoutMs: number | false;
   maxInputDepth: number;
 }
 
 /**
  * Everything that can be refused before the stream starts but `context`:
- * method, path, input (not JSON: `PARSE_ERROR`; nested deeper than
- * `maxInputDepth`, holding itself or failing the schema: `INVALID_INPUT`).
- * `path` is the decoded path below the prefix.
+ * method, path, a POST's body (see `readJsonBody`), input (not JSON:
+ * `PARSE_ERROR`; nested deeper than `maxInputDepth`, holding itself or
+ * failing the schema: `INVALID_INPUT`). `path` is the decoded path below the prefix.
  */
 export async function readStreamRequest(path: string, parts: RequestParts, reading: RequestReading): Promise<StreamRequest> {
   if (parts.method !== "GET" && parts.method !== "POST") {
@@ -45,7 +52,7 @@ export async function readStreamRequest(path: string, parts: RequestParts, readi
   const route = reading.routes.get(path);
   if (!route) throw new RivuletError("NOT_FOUND", `No stream at "${path}".`);
 
-  const raw = parts.method === "GET" ? parts.query.get("input") : await parts.readBody(reading.maxBodyBytes);
+  const raw = parts.method === "GET" ? parts.query.get("input") : await readJsonBody(parts, reading);
   const meta = parts.query.get("meta") ?? undefined;
   let input: unknown;
   if (raw !== null && raw !== "") {

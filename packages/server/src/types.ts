@@ -88,6 +88,14 @@ export interface AnyAdapterOptions<TRequest, TContext> {
    */
   maxBodyBytes?: number;
   /**
+   * Time a POST body has to arrive whole, in ms, from when the adapter
+   * starts reading it (with node: as its handler is called); a slower one is
+   * refused with 408 `REQUEST_TIMEOUT` and the rest of it is not read.
+   * `false` leaves it to the transport (node's `requestTimeout`, 300 s by default).
+   * @default 10000
+   */
+  bodyTimeoutMs?: number | false;
+  /**
    * Deepest input accepted, in nested objects (`{}` is 1, `{"a":[1]}` is 2;
    * arrays, Maps, Sets and Dates count too); a deeper one — which could overflow a recursive schema's
    * stack — is refused with 400 `INVALID_INPUT`, as is an input that contains
