@@ -39,22 +39,30 @@ describe("checkInputText", () => {
   });
 });
 
-describe("checkDecodedInput", () => {
+/**
+ * Every case through both walks: the quick one first (a budget no test value reaches), and
+ * the exact one alone (no budget at all, as for a value with more objects than its text had
+ * characters, which only shared objects make).
+ */
+describe.each([
+  ["quick walk first", 1_000_000],
+  ["exact walk alone", 0],
+])("checkDecodedInput, %s", (_walk, budget) => {
   it("counts every object as a level (arrays, Maps, Sets and Dates too), primitives not", () => {
     const value = { a: [new Map([["k", new Set([{ at: new Date(0), n: 1 }])]])] };
-    expect(refusal(() => checkDecodedInput("s", value, 6))).toBeUndefined();
-    expect(refusal(() => checkDecodedInput("s", value, 5))?.message).toContain("deeper than 5 levels");
-    expect(refusal(() => checkDecodedInput("s", "text", 1))).toBeUndefined();
-    expect(refusal(() => checkDecodedInput("s", {}, 1))).toBeUndefined();
+    expect(refusal(() => checkDecodedInput("s", value, 6, budget))).toBeUndefined();
+    expect(refusal(() => checkDecodedInput("s", value, 5, budget))?.message).toContain("deeper than 5 levels");
+    expect(refusal(() => checkDecodedInput("s", "text", 1, budget))).toBeUndefined();
+    expect(refusal(() => checkDecodedInput("s", {}, 1, budget))).toBeUndefined();
   });
 
   it("checks a Map's keys as well as its values", () => {
-    expect(refusal(() => checkDecodedInput("s", new Map([[[[1]], 1]]), 2))?.code).toBe("INVALID_INPUT");
+    expect(refusal(() => checkDecodedInput("s", new Map([[[[1]], 1]]), 2, budget))?.code).toBe("INVALID_INPUT");
   });
 
   it("walks a value a million levels deep without a stack, and stops at the limit", () => {
-    expect(refusal(() => checkDecodedInput("s", nestedArrays(1_000_000), 64))?.message).toContain("deeper than 64");
-    expect(refusal(() => checkDecodedInput("s", nestedArrays(64), 64))).toBeUndefined();
+    expect(refusal(() => checkDecodedInput("s", nestedArrays(1_000_000), 64, budget))?.message).toContain("deeper than 64");
+    expect(refusal(() => checkDecodedInput("s", nestedArrays(64), 64, budget))).toBeUndefined();
   });
 
   it.each([
@@ -79,7 +87,7 @@ describe("checkDecodedInput", () => {
       return value;
     }],
   ])("refuses %s as a cycle", (_case, make) => {
-    expect(refusal(() => checkDecodedInput("s", make(), 64))).toEqual({
+    expect(refusal(() => checkDecodedInput("s", make(), 64, budget))).toEqual({
       code: "INVALID_INPUT",
       message: 'Invalid input for "s": it contains itself (a cycle).',
     });
@@ -87,21 +95,23 @@ describe("checkDecodedInput", () => {
 
   it("allows an object shared by two fields", () => {
     const shared = { x: 1 };
-    expect(refusal(() => checkDecodedInput("s", { a: shared, b: [shared] }, 64))).toBeUndefined();
+    expect(refusal(() => checkDecodedInput("s", { a: shared, b: [shared] }, 64, budget))).toBeUndefined();
   });
 
   it("counts a shared object at the deepest place it appears", () => {
     const deep = nestedArrays(3);
     // Met first at level 2, then again at level 4: 4 + 3 - 1 = 6 levels in all.
     const value = { first: deep, then: { a: { b: deep } } };
-    expect(refusal(() => checkDecodedInput("s", value, 6))).toBeUndefined();
-    expect(refusal(() => checkDecodedInput("s", value, 5))?.message).toContain("deeper than 5");
+    expect(refusal(() => checkDecodedInput("s", value, 6, budget))).toBeUndefined();
+    expect(refusal(() => checkDecodedInput("s", value, 5, budget))?.message).toContain("deeper than 5");
   });
 
   it("walks each shared object once: 60 levels of pairs (2^60 paths) are checked at once", () => {
     let value: unknown = {};
     for (let i = 1; i < 60; i++) value = [value, value];
-    expect(refusal(() => checkDecodedInput("s", value, 64))).toBeUndefined();
-    expect(refusal(() => checkDecodedInput("s", value, 59))?.message).toContain("deeper than 59");
+    // What superjson would decode from a few kB: the quick walk gives up after that many objects.
+    const textLength = Math.min(budget, 5_000);
+    expect(refusal(() => checkDecodedInput("s", value, 64, textLength))).toBeUndefined();
+    expect(refusal(() => checkDecodedInput("s", value, 59, textLength))?.message).toContain("deeper than 59");
   });
 });

@@ -64,7 +64,7 @@ export async function readStreamRequest(path: string, parts: RequestParts, readi
       throw new RivuletError("PARSE_ERROR", "The input is not valid JSON.", { cause });
     }
     // Before the schema: zod recurses, and would overflow on a deep or cyclic value.
-    checkDecodedInput(route.path, input, reading.maxInputDepth);
+    checkDecodedInput(route.path, input, reading.maxInputDepth, raw.length + (meta?.length ?? 0));
   }
   const schema = route.stream.input;
   if (schema) {
