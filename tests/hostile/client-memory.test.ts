@@ -76,7 +76,7 @@ describe("a server that floods the client with one event", () => {
       "one event of 100 MiB in short data: lines",
       { head: 'event: tick\ndata: "before"\n\nevent: tick\n', piece: `data: ${"x".repeat(90)}\n`, totalBytes: TOTAL },
     ],
-  ])("%s: EVENT_TOO_LARGE after the events before it, no retry, and the client leaves having read about maxEventBytes", async (_name, spec) => {
+  ])("%s: EVENT_TOO_LARGE after the events before it, no retry; the client leaves having read about maxEventBytes", async (_n, spec) => {
     const server = await flood(spec);
     const { client, net } = clientOf(server);
     const { received, error } = await runToError(client);

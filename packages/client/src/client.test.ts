@@ -206,7 +206,7 @@ describe("option checks", () => {
     );
   });
 
-  it("accepts Infinity attempts and delays, a URL object, reconnect: false, idleTimeoutMs: false and maxEventBytes from 1 to 256 MiB", () => {
+  it("accepts Infinity attempts and delays, a URL object, reconnect: false, idleTimeoutMs: false, maxEventBytes 1 to 256 MiB", () => {
     expect(() => createClient(contract, { ...base, reconnect: { initialDelayMs: 0, maxDelayMs: Infinity } })).not.toThrow();
     expect(() => createClient(contract, { ...base, reconnect: { maxAttempts: Infinity } })).not.toThrow();
     expect(() => createClient(contract, { ...base, reconnect: false, idleTimeoutMs: false })).not.toThrow();

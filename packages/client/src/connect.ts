@@ -22,8 +22,6 @@ export interface ConnectArgs {
   maxEventBytes: number;
   /** Called once the server answered with an event stream. */
   onOpen: () => void;
-  /** Called when the first bytes of the body arrive: the connection is really working. */
-  onData: () => void;
   /** Aborts the connection: the subscription's `close()` or the caller's signal. */
   signal: AbortSignal;
 }
@@ -102,7 +100,6 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
     // A custom fetch may ignore `signal`; cancelling the reader wakes a pending read all the same.
     const cancel = (): void => void reader.cancel().catch(() => undefined);
     controller.signal.addEventListener("abort", cancel, { once: true });
-    let receiving = false;
     try {
       for (;;) {
         touch();
@@ -121,10 +118,6 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
           parser.end();
           args.session.lastEventId = parser.lastEventId;
           throw broken("The stream ended before the server's end event.");
-        }
-        if (!receiving) {
-          receiving = true;
-          args.onData();
         }
         // The parser throws only EVENT_TOO_LARGE, having dropped what it held. It is final: a server
         // that sent it once will send it again. The events this chunk completed before it still go out.
@@ -178,7 +171,9 @@ async function checkResponse(response: Response): Promise<void> {
     const body = text === undefined ? undefined : parseJSON(text);
     const error = typeof body === "object" && body !== null && "error" in body ? body.error : undefined;
     const detail =
-      text === undefined ? `an error body over ${MAX_ERROR_BODY_BYTES} bytes, not read` : text.slice(0, 200) || response.statusText;
+      text === undefined
+        ? `an error body over ${MAX_ERROR_BODY_BYTES} bytes, not read`
+        : text.slice(0, 200) || response.statusText;
     const rivuletError =
       typeof error === "object" && error !== null && "code" in error
         ? RivuletError.fromJSON(error, response.status)

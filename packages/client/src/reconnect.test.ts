@@ -170,7 +170,8 @@ describe("Last-Event-ID on reconnect", () => {
 });
 
 describe("backoff and the server's retry: hint", () => {
-  it("waits as the hint says: with retry: 60000 and Math.random() = 0.5 it reconnects after 30 s, not before", async () => {
+  // Equal jitter: half the step, and Math.random() of the other half.
+  it("waits as the hint says: with retry: 60000 and Math.random() = 0.5 it reconnects after 45 s, not before", async () => {
     useFakeClock();
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const server = await startServer((_n, res) => {
@@ -186,7 +187,7 @@ describe("backoff and the server's retry: hint", () => {
     }).noInput();
     const loop = collect(sub);
     await waitFor(() => states.includes("reconnecting"), "the first connection to be lost");
-    await vi.advanceTimersByTimeAsync(29_999);
+    await vi.advanceTimersByTimeAsync(44_999);
     expect(net.attempts).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(net.attempts).toHaveLength(2);
@@ -194,7 +195,7 @@ describe("backoff and the server's retry: hint", () => {
     expect(await loop).toStrictEqual([{ event: "tick", data: 1, id: "" }]);
   });
 
-  it("takes the hint in place of initialDelayMs: with retry: 0 it reconnects at once", async () => {
+  it("takes the hint in place of initialDelayMs: with retry: 0 it reconnects within 1 ms (the smallest step)", async () => {
     const server = await startServer((n, res) => {
       openStream(res);
       if (n === 0) return cut(res, "retry: 0\n\n");
@@ -204,7 +205,7 @@ describe("backoff and the server's retry: hint", () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it("doubles the step from the hint after each failure in a row, capped at maxDelayMs, with full jitter", async () => {
+  it("doubles the step from the hint after each failure in a row, capped at maxDelayMs, with equal jitter", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const timeouts = vi.spyOn(globalThis, "setTimeout");
     const server = await startServer((n, res) => {
@@ -220,9 +221,62 @@ describe("backoff and the server's retry: hint", () => {
     );
     expect(error.code).toBe("NETWORK_ERROR");
     expect(server.requests).toHaveLength(4);
-    // Steps 120, min(180, 240), min(180, 480); Math.random() = 0.5 waits half of each.
-    const delays = timeouts.mock.calls.map((call) => call[1]).filter((ms) => ms === 60 || ms === 90);
-    expect(delays).toStrictEqual([60, 90, 90]);
+    // Steps 120, min(180, 240), min(180, 480); Math.random() = 0.5 waits half of each and a quarter.
+    const delays = timeouts.mock.calls.map((call) => call[1]).filter((ms) => ms === 90 || ms === 135);
+    expect(delays).toStrictEqual([90, 135, 135]);
+  });
+
+  /**
+   * The waits the client asked for between attempts: the setTimeout calls up to `maxDelayMs`
+   * (the idle timer's, and undici's and node's own, are seconds long).
+   */
+  const backoffWaits = (timeouts: { mock: { calls: unknown[][] } }, maxDelayMs: number): unknown[] =>
+    timeouts.mock.calls.map((call) => call[1]).filter((ms) => typeof ms === "number" && ms <= maxDelayMs);
+
+  it.each([
+    ["a comment", ": hello\n\n"],
+    ["retry: 0 and a comment", "retry: 0\n: hello\n\n"],
+    ["an event the stream does not deliver (an id-only block)", "id: 3\n\n"],
+  ])("grows the step over connections that send only %s: bytes are not progress", async (_name, body) => {
+    vi.spyOn(Math, "random").mockReturnValue(1);
+    const timeouts = vi.spyOn(globalThis, "setTimeout");
+    const server = await startServer((n, res) => {
+      openStream(res);
+      if (n === 5) return sendEnd(res);
+      cut(res, body);
+    });
+    await collect(clientOf(server, { reconnect: { initialDelayMs: 1, maxDelayMs: 8 } }).noInput());
+    // Math.random() = 1 waits the whole step: 1, 2, 4, 8, then 8 for the cap.
+    expect(backoffWaits(timeouts, 8)).toStrictEqual([1, 2, 4, 8, 8]);
+    expect(server.requests).toHaveLength(6);
+  });
+
+  it("starts again from the first step after a connection that delivered an event", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(1);
+    const timeouts = vi.spyOn(globalThis, "setTimeout");
+    const server = await startServer((n, res) => {
+      openStream(res);
+      if (n === 6) return sendEnd(res);
+      if (n === 3) sendEvent(res, "tick", n);
+      cut(res, ": hello\n\n");
+    });
+    const events = await collect(clientOf(server, { reconnect: { initialDelayMs: 2, maxDelayMs: 100 } }).noInput());
+    expect(events.map((event) => event.data)).toStrictEqual([3]);
+    // Three failures (2, 4, 8); connection 3 delivers its event, so its loss waits 2 again.
+    expect(backoffWaits(timeouts, 100)).toStrictEqual([2, 4, 8, 2, 4, 8]);
+  });
+
+  it("waits at least half of every step, whatever Math.random() draws", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0);
+    const timeouts = vi.spyOn(globalThis, "setTimeout");
+    const server = await startServer((n, res) => {
+      openStream(res);
+      if (n === 4) return sendEnd(res);
+      cut(res, "retry: 0\n\n");
+    });
+    await collect(clientOf(server, { reconnect: { initialDelayMs: 1, maxDelayMs: 6 } }).noInput());
+    // Steps 1 (the smallest, for retry: 0), 2, 4, 6 (the cap): halves 0.5, 1, 2, 3 — never 0.
+    expect(backoffWaits(timeouts, 6)).toStrictEqual([0.5, 1, 2, 3]);
   });
 
   it("never asks setTimeout for more than 2^31 − 1 ms, which would fire after 1 ms instead", async () => {
@@ -287,7 +341,7 @@ describe("maxAttempts", () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  it("resets the count after a connection that received data", async () => {
+  it("resets the count after a connection that delivered an event", async () => {
     const server = await startServer((n, res) => {
       openStream(res);
       if (n === 5) return sendEnd(res);
@@ -300,7 +354,7 @@ describe("maxAttempts", () => {
     expect(server.requests).toHaveLength(6);
   });
 
-  it("does not reset it for a connection that got no data", async () => {
+  it("does not reset it for a connection that got no data, nor for one that sent only a comment and retry:", async () => {
     const server = await startServer((n, res) => {
       if (n > 0) return void res.writeHead(503).end();
       openStream(res);
@@ -310,6 +364,16 @@ describe("maxAttempts", () => {
     const error = await expectRivuletError(collect(clientOf(server, { reconnect: { ...FAST, maxAttempts: 1 } }).noInput()));
     expect(error.message).toContain("Gave up after 1 reconnection attempts");
     expect(server.requests).toHaveLength(2);
+
+    // Would end normally at the fourth request if the first three each reset the count.
+    const chatty = await startServer((n, res) => {
+      openStream(res);
+      if (n === 3) return sendEnd(res);
+      cut(res, "retry: 1\n: still here\n\n");
+    });
+    const gaveUp = await expectRivuletError(collect(clientOf(chatty, { reconnect: { ...FAST, maxAttempts: 1 } }).noInput()));
+    expect(gaveUp.message).toContain("Gave up after 1 reconnection attempts");
+    expect(chatty.requests).toHaveLength(2);
   });
 });
 

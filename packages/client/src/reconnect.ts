@@ -3,7 +3,7 @@ import { MAX_TIMER_MS } from "@rivulet/shared/wire";
 import { Retryable, connect, type ConnectArgs, type ReceivedEvent, type Session } from "./connect.js";
 import type { ConnectionState, ReconnectOptions } from "./types.js";
 
-export interface ReconnectArgs extends Omit<ConnectArgs, "session" | "onOpen" | "onData" | "init"> {
+export interface ReconnectArgs extends Omit<ConnectArgs, "session" | "onOpen" | "init"> {
   /** Builds the request for each attempt (fresh headers, for fresh tokens). */
   init: () => Promise<RequestInit>;
   reconnect: Required<ReconnectOptions> | false;
@@ -19,11 +19,19 @@ export const RECONNECT_DEFAULTS: Required<ReconnectOptions> = {
 };
 
 /**
+ * The smallest backoff step, in ms. With `retry: 0` the step would stay 0
+ * however often it doubled; from 1 ms it doubles to a second in ten failures.
+ */
+const MIN_STEP_MS = 1;
+
+/**
  * A subscription's life: connections one after another, resuming with the
  * last event ID, until the server ends the stream, a final error, or the
- * consumer leaves. Between attempts it waits with exponential backoff and
- * full jitter (a random delay up to the current step), the step starting at
- * the server's `retry:` hint when it gave one.
+ * consumer leaves. Between attempts it waits with exponential backoff: the
+ * step starts at the server's `retry:` hint when it gave one (else
+ * `initialDelayMs`), doubles with each failure in a row up to `maxDelayMs`,
+ * and goes back to the start only once an event reached the consumer. The
+ * wait is "equal jitter": half the step, plus a random part of the other half.
  */
 export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<ReceivedEvent, void, undefined> {
   const session: Session = { lastEventId: args.lastEventId ?? "", retryMs: undefined };
@@ -38,13 +46,12 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
   try {
     for (;;) {
       try {
-        yield* connect({
-          ...args,
-          init: await args.init(),
-          session,
-          onOpen: () => setState("open"),
-          onData: () => (failures = 0),
-        });
+        for await (const event of connect({ ...args, init: await args.init(), session, onOpen: () => setState("open") })) {
+          // Only an event is progress. Bytes alone are not: a server that sends a comment or a
+          // `retry:` and closes would otherwise reset the backoff each time and be called in a loop.
+          failures = 0;
+          yield event;
+        }
         return;
       } catch (thrown) {
         if (!(thrown instanceof Retryable)) throw thrown;
@@ -58,10 +65,13 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
           );
         }
         setState("reconnecting");
-        // A base of at least 1 ms: with `retry: 0` the steps would otherwise stay 0 and the loop spin.
-        const base = Math.max(session.retryMs ?? args.reconnect.initialDelayMs, 1);
-        const step = Math.min(args.reconnect.maxDelayMs, base * 2 ** (failures - 1));
-        if (!(await sleep(Math.random() * step, args.signal))) return;
+        // `retry:` sets where the steps start; it never stops them growing, whatever it says.
+        const base = Math.max(session.retryMs ?? args.reconnect.initialDelayMs, MIN_STEP_MS);
+        const step = Math.max(Math.min(args.reconnect.maxDelayMs, base * 2 ** (failures - 1)), MIN_STEP_MS);
+        // Equal jitter, not full: a wait drawn from 0 to the step could be 0 on any attempt, so
+        // no number of failures would bound the rate. Half the step for sure bounds it for every
+        // draw, and the other half, at random, still spreads clients dropped at once.
+        if (!(await sleep(step / 2 + (Math.random() * step) / 2, args.signal))) return;
       }
     }
   } finally {

@@ -15,17 +15,19 @@ export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 export interface ReconnectOptions {
   /**
    * The first backoff step, in ms, unless the server sent a `retry:` hint, which takes its place.
+   * The step doubles with each failure in a row (from at least 1 ms, so also after `retry: 0`),
+   * and the wait is half the step plus a random part of the other half.
    * @default 1000
    */
   initialDelayMs?: number;
   /**
-   * The largest backoff step, in ms.
+   * The largest backoff step, in ms: no wait is longer.
    * @default 30000
    */
   maxDelayMs?: number;
   /**
    * Failed attempts in a row before giving up with `NETWORK_ERROR`. A connection that
-   * receives data resets the count.
+   * delivers an event resets the count, and the backoff; bytes alone (a comment, a `retry:`) do not.
    * @default Infinity
    */
   maxAttempts?: number;
