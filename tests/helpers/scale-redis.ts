@@ -52,15 +52,23 @@ export interface PrivateRedis {
   url: string;
   /** SIGKILLs the server (no chance to save anything) and waits for its exit. */
   kill(): Promise<void>;
-  /** Starts it again on the same port, empty, and waits until it answers. */
+  /** Starts it again on the same port (empty, unless `args` made it persist) and waits until it answers. */
   start(): Promise<void>;
+}
+
+export interface PrivateRedisOptions {
+  /**
+   * More redis-server arguments, after the defaults, which they override:
+   * `["--appendonly", "yes", "--dir", dir]` makes a restart keep the data.
+   */
+  args?: readonly string[];
 }
 
 /**
  * A redis-server of the test's own on `port`, without persistence
- * (`--save "" --appendonly no`): a restart loses everything.
+ * (`--save "" --appendonly no`) unless `args` say otherwise: a restart loses everything.
  */
-export async function startPrivateRedis(port: number): Promise<PrivateRedis> {
+export async function startPrivateRedis(port: number, options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const instance: PrivateRedis = {
@@ -73,7 +81,10 @@ export async function startPrivateRedis(port: number): Promise<PrivateRedis> {
     async start() {
       const proc = spawn(
         REDIS_SERVER,
-        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+        [
+          ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+          ...(options.args ?? []),
+        ],
         { stdio: ["ignore", "ignore", "pipe"] },
       );
       child = proc;
