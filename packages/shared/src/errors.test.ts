@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, RivuletError } from "./errors.js";
+import { ERROR_CODES, MAX_ERROR_TEXT, MAX_ISSUES, MAX_ISSUE_PATH, RivuletError } from "./errors.js";
 import type { RivuletErrorCode } from "./errors.js";
 
 describe("RivuletError", () => {
@@ -140,6 +140,70 @@ describe("RivuletError", () => {
       const back = RivuletError.fromJSON(json);
       expect(back).toBeInstanceOf(RivuletError);
       expect(back.message).toBe("Unknown error");
+    });
+
+    it("cuts a message over MAX_ERROR_TEXT characters, without splitting a surrogate pair", () => {
+      const long = RivuletError.fromJSON({ code: "FORBIDDEN", message: "x".repeat(1_000_000) });
+      expect(long.message).toBe(`${"x".repeat(MAX_ERROR_TEXT)}…`);
+      const emoji = RivuletError.fromJSON({ code: "FORBIDDEN", message: `${"x".repeat(MAX_ERROR_TEXT - 1)}🎉🎉` });
+      expect(emoji.message).toBe(`${"x".repeat(MAX_ERROR_TEXT - 1)}…`);
+      expect(RivuletError.fromJSON({ message: "x".repeat(MAX_ERROR_TEXT) }).message).toHaveLength(MAX_ERROR_TEXT);
+    });
+
+    it.each<[string, unknown]>([
+      ["a string", "[object Object]"],
+      ["an object", { 0: { path: [], message: "m" } }],
+      ["null", null],
+    ])("drops issues that are %s", (_what, issues) => {
+      expect(RivuletError.fromJSON({ code: "INVALID_INPUT", message: "bad", issues }).issues).toBeUndefined();
+    });
+
+    it("keeps the issues of the documented shape and drops the others", () => {
+      const back = RivuletError.fromJSON({
+        code: "INVALID_INPUT",
+        message: "bad",
+        issues: [
+          { path: ["a", 0], message: "kept", code: "invalid_type" },
+          { path: [], message: "kept, no code" },
+          "not an object",
+          null,
+          [],
+          { path: ["a"] },
+          { path: ["a"], message: { toString: "function () { return 'x' }" } },
+          { path: "a.b", message: "path not an array" },
+          { path: [{ key: "a" }], message: "path of an object" },
+          { path: [null], message: "path of null" },
+          { path: [true], message: "path of a boolean" },
+          { path: ["x".repeat(MAX_ERROR_TEXT + 1)], message: "path key too long" },
+          { path: Array.from({ length: MAX_ISSUE_PATH + 1 }, (_, i) => i), message: "path too deep" },
+          { path: [], message: "code not a string", code: 42 },
+          { path: [], message: "code too long", code: "c".repeat(65) },
+          { path: [], message: "x".repeat(10_000), code: "custom", extra: "dropped" },
+        ],
+      });
+      expect(back.issues).toStrictEqual([
+        { path: ["a", 0], message: "kept", code: "invalid_type" },
+        { path: [], message: "kept, no code" },
+        { path: [], message: `${"x".repeat(MAX_ERROR_TEXT)}…`, code: "custom" },
+      ]);
+    });
+
+    it("looks at the first MAX_ISSUES issues only, of a million", () => {
+      const issues = Array.from({ length: 1_000_000 }, (_, i) => ({ path: [i], message: "m" }));
+      const back = RivuletError.fromJSON({ code: "INVALID_INPUT", message: "bad", issues });
+      expect(back.issues).toHaveLength(MAX_ISSUES);
+      expect(back.issues?.at(-1)).toStrictEqual({ path: [MAX_ISSUES - 1], message: "m" });
+    });
+
+    it("copies each issue key by key: a __proto__ key in the JSON reaches no prototype", () => {
+      const json: unknown = JSON.parse(
+        '{"code":"INVALID_INPUT","message":"bad","issues":[{"__proto__":{"polluted":"yes"},"path":["__proto__"],"message":"m"}]}',
+      );
+      const [issue] = RivuletError.fromJSON(json).issues ?? [];
+      expect(issue).toStrictEqual({ path: ["__proto__"], message: "m" });
+      expect(Object.getPrototypeOf(issue)).toBe(Object.prototype);
+      expect(Object.keys(issue ?? {})).toStrictEqual(["path", "message"]);
+      expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
     });
   });
 });

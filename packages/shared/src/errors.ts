@@ -115,19 +115,61 @@ export class RivuletError extends Error {
     return new RivuletError("INTERNAL_SERVER_ERROR", "Internal server error", { cause: error });
   }
 
-  /** Rebuilds an error from its JSON form (a 4xx body or an error event). */
+  /**
+   * Rebuilds an error from its JSON form (a 4xx body or an error event), which
+   * a server may have crafted: an unknown `code` becomes `INTERNAL_SERVER_ERROR`,
+   * a message is cut to {@link MAX_ERROR_TEXT} characters, and of the first
+   * {@link MAX_ISSUES} issues only those of the documented shape are kept, as
+   * fresh objects (`path`: at most {@link MAX_ISSUE_PATH} strings and numbers,
+   * `message`: a string, `code`: a short string if any); the rest are dropped.
+   */
   static fromJSON(json: unknown, status?: number): RivuletError {
     const body = isRecord(json) ? json : {};
     // Own keys only: `in` would also accept inherited names such as "constructor" or "toString".
     const code = typeof body["code"] === "string" && Object.hasOwn(ERROR_CODES, body["code"])
       ? (body["code"] as RivuletErrorCode)
       : "INTERNAL_SERVER_ERROR";
-    const message = typeof body["message"] === "string" ? body["message"] : "Unknown error";
+    const message = typeof body["message"] === "string" ? cut(body["message"]) : "Unknown error";
     const options: RivuletErrorOptions = {};
-    if (Array.isArray(body["issues"])) options.issues = body["issues"] as RivuletIssue[];
+    if (Array.isArray(body["issues"])) options.issues = checkIssues(body["issues"]);
     if (status !== undefined) options.status = status;
     return new RivuletError(code, message, options);
   }
+}
+
+/** The most issues `RivuletError.fromJSON` looks at; those past it are dropped unread. */
+export const MAX_ISSUES = 100;
+/** The longest message (the error's, or an issue's) `fromJSON` keeps; a longer one is cut, with "…". */
+export const MAX_ERROR_TEXT = 1024;
+/** The most segments an issue's `path` may have in `fromJSON`, each a number or a string of at most `MAX_ERROR_TEXT`. */
+export const MAX_ISSUE_PATH = 64;
+/** The longest issue `code` `fromJSON` keeps (zod's are identifiers such as `invalid_type`). */
+const MAX_ISSUE_CODE = 64;
+
+/** The issues of the documented shape among the first `MAX_ISSUES`, copied key by key: no other key, no prototype, travels. */
+function checkIssues(issues: readonly unknown[]): RivuletIssue[] {
+  const checked: RivuletIssue[] = [];
+  for (const issue of issues.slice(0, MAX_ISSUES)) {
+    if (!isRecord(issue) || typeof issue["message"] !== "string") continue;
+    const path = issue["path"];
+    if (!Array.isArray(path) || path.length > MAX_ISSUE_PATH || !path.every(isPathKey)) continue;
+    const code = issue["code"];
+    if (code !== undefined && (typeof code !== "string" || code.length > MAX_ISSUE_CODE)) continue;
+    const message = cut(issue["message"]);
+    checked.push(code === undefined ? { path: [...path], message } : { path: [...path], message, code });
+  }
+  return checked;
+}
+
+function isPathKey(key: unknown): key is string | number {
+  return (typeof key === "string" && key.length <= MAX_ERROR_TEXT) || (typeof key === "number" && Number.isFinite(key));
+}
+
+/** `text`, or its first `MAX_ERROR_TEXT` characters and "…", never ending in half a surrogate pair. */
+function cut(text: string): string {
+  if (text.length <= MAX_ERROR_TEXT) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(MAX_ERROR_TEXT - 1)) ? MAX_ERROR_TEXT - 1 : MAX_ERROR_TEXT;
+  return `${text.slice(0, end)}…`;
 }
 
 /** Schema issues (zod's, or any with the same shape), trimmed to what is safe and useful on the wire. */
