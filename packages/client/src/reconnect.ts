@@ -20,7 +20,7 @@ export const RECONNECT_DEFAULTS: Required<ReconnectOptions> = {
 
 /**
  * The smallest backoff step, in ms. With `retry: 0` the step would stay 0
- * however often it doubled; from 1 ms it doubles to a second in ten failures.
+ * however often it doubled; from 1 ms it passes a second after ten doublings.
  */
 const MIN_STEP_MS = 1;
 
