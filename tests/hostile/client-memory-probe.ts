@@ -15,7 +15,7 @@
  * used and external memory (sampled every millisecond, so a shorter peak may
  * be missed), and the heap after gc() once the subscription is over.
  */
-import { createClient, type ClientOptions } from "@rivulet/client";
+import { createClient } from "@rivulet/client";
 import { RivuletError, defineContract, stream } from "@rivulet/shared";
 import { z } from "zod";
 import { startFloodServer, type Flood } from "../helpers/hostile-server.js";
@@ -43,9 +43,11 @@ if (!flood) throw new Error(`CASE must be one of ${Object.keys(floods).join(", "
 
 const contract = defineContract({ feed: stream({ events: { tick: z.string() } }) });
 const server = await startFloodServer(flood);
-const options: ClientOptions = { baseUrl: server.origin, reconnect: false };
-if (MAX_EVENT_BYTES !== undefined) Object.assign(options, { maxEventBytes: Number(MAX_EVENT_BYTES) });
-const client = createClient(contract, options);
+const client = createClient(contract, {
+  baseUrl: server.origin,
+  reconnect: false,
+  ...(MAX_EVENT_BYTES !== undefined && { maxEventBytes: Number(MAX_EVENT_BYTES) }),
+});
 
 gc();
 const baseline = process.memoryUsage();
