@@ -205,7 +205,7 @@ describe("backoff and the server's retry: hint", () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it("doubles the step from the hint after each failure in a row, capped at maxDelayMs, with equal jitter", async () => {
+  it("doubles the step from the hint after each failure in a row, with equal jitter, no wait over maxDelayMs", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const timeouts = vi.spyOn(globalThis, "setTimeout");
     const server = await startServer((n, res) => {
@@ -221,9 +221,9 @@ describe("backoff and the server's retry: hint", () => {
     );
     expect(error.code).toBe("NETWORK_ERROR");
     expect(server.requests).toHaveLength(4);
-    // Steps 120, min(180, 240), min(180, 480); Math.random() = 0.5 waits half of each and a quarter.
-    const delays = timeouts.mock.calls.map((call) => call[1]).filter((ms) => ms === 90 || ms === 135);
-    expect(delays).toStrictEqual([90, 135, 135]);
+    // Steps 120, 240, 480; Math.random() = 0.5 waits three quarters of each, at most 180.
+    const delays = timeouts.mock.calls.map((call) => call[1]).filter((ms) => ms === 90 || ms === 180);
+    expect(delays).toStrictEqual([90, 180, 180]);
   });
 
   /**
@@ -274,9 +274,9 @@ describe("backoff and the server's retry: hint", () => {
       if (n === 4) return sendEnd(res);
       cut(res, "retry: 0\n\n");
     });
-    await collect(clientOf(server, { reconnect: { initialDelayMs: 1, maxDelayMs: 6 } }).noInput());
-    // Steps 1 (the smallest, for retry: 0), 2, 4, 6 (the cap): halves 0.5, 1, 2, 3 — never 0.
-    expect(backoffWaits(timeouts, 6)).toStrictEqual([0.5, 1, 2, 3]);
+    await collect(clientOf(server, { reconnect: { initialDelayMs: 1, maxDelayMs: 3 } }).noInput());
+    // Steps 1 (the smallest, for retry: 0), 2, 4, 8: halves 0.5, 1, 2, then the cap, 3 — never 0.
+    expect(backoffWaits(timeouts, 3)).toStrictEqual([0.5, 1, 2, 3]);
   });
 
   it("never asks setTimeout for more than 2^31 − 1 ms, which would fire after 1 ms instead", async () => {

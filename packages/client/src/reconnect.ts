@@ -29,9 +29,9 @@ const MIN_STEP_MS = 1;
  * last event ID, until the server ends the stream, a final error, or the
  * consumer leaves. Between attempts it waits with exponential backoff: the
  * step starts at the server's `retry:` hint when it gave one (else
- * `initialDelayMs`), doubles with each failure in a row up to `maxDelayMs`,
- * and goes back to the start only once an event reached the consumer. The
- * wait is "equal jitter": half the step, plus a random part of the other half.
+ * `initialDelayMs`), doubles with each failure in a row, and goes back to the
+ * start only once an event reached the consumer. The wait is "equal jitter"
+ * (half the step, plus a random part of the other half), at most `maxDelayMs`.
  */
 export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<ReceivedEvent, void, undefined> {
   const session: Session = { lastEventId: args.lastEventId ?? "", retryMs: undefined };
@@ -67,11 +67,14 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
         setState("reconnecting");
         // `retry:` sets where the steps start; it never stops them growing, whatever it says.
         const base = Math.max(session.retryMs ?? args.reconnect.initialDelayMs, MIN_STEP_MS);
-        const step = Math.max(Math.min(args.reconnect.maxDelayMs, base * 2 ** (failures - 1)), MIN_STEP_MS);
+        const step = base * 2 ** (failures - 1);
         // Equal jitter, not full: a wait drawn from 0 to the step could be 0 on any attempt, so
         // no number of failures would bound the rate. Half the step for sure bounds it for every
-        // draw, and the other half, at random, still spreads clients dropped at once.
-        if (!(await sleep(step / 2 + (Math.random() * step) / 2, args.signal))) return;
+        // draw, and the other half, at random, still spreads clients dropped at once. The step
+        // grows past the cap, so that a client failing for long waits the whole `maxDelayMs`:
+        // one request per `maxDelayMs`, each client keeping the phase its earlier draws gave it.
+        const cap = Math.max(args.reconnect.maxDelayMs, MIN_STEP_MS);
+        if (!(await sleep(Math.min(cap, step / 2 + (Math.random() * step) / 2), args.signal))) return;
       }
     }
   } finally {
