@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, MAX_ERROR_TEXT, MAX_ISSUES, MAX_ISSUE_PATH, RivuletError } from "./errors.js";
+import { ERROR_CODES, MAX_ERROR_TEXT, MAX_ISSUES, MAX_ISSUE_PATH, RivuletError, toIssues } from "./errors.js";
 import type { RivuletErrorCode } from "./errors.js";
 
 describe("RivuletError", () => {
@@ -205,5 +205,16 @@ describe("RivuletError", () => {
       expect(Object.keys(issue ?? {})).toStrictEqual(["path", "message"]);
       expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
     });
+  });
+});
+
+describe("toIssues", () => {
+  it("sends what a client keeps: the first MAX_ISSUES issues, messages cut at MAX_ERROR_TEXT", () => {
+    const many = Array.from({ length: 5_000 }, (_, i) => ({ path: ["items", i], message: "x".repeat(2_000), code: "too_big" }));
+    const issues = toIssues(many);
+    expect(issues).toHaveLength(MAX_ISSUES);
+    expect(issues[0]).toEqual({ path: ["items", 0], message: `${"x".repeat(MAX_ERROR_TEXT)}…`, code: "too_big" });
+    // The client reads them back unchanged.
+    expect(RivuletError.fromJSON({ code: "INVALID_INPUT", message: "bad", issues }).issues).toEqual(issues);
   });
 });

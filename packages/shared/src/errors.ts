@@ -172,13 +172,18 @@ function cut(text: string): string {
   return `${text.slice(0, end)}…`;
 }
 
-/** Schema issues (zod's, or any with the same shape), trimmed to what is safe and useful on the wire. */
+/**
+ * Schema issues (zod's, or any with the same shape), trimmed to what is safe and useful on the
+ * wire: the first `MAX_ISSUES`, messages cut at `MAX_ERROR_TEXT` — what a client keeps, so that
+ * an input with thousands of issues still answers with an error body the client reads whole.
+ */
 export function toIssues(
   issues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly message: string; readonly code?: string }>,
 ): RivuletIssue[] {
-  return issues.map((issue) => {
+  return issues.slice(0, MAX_ISSUES).map((issue) => {
     const path = issue.path.map((key) => (typeof key === "symbol" ? key.toString() : key));
-    return issue.code === undefined ? { path, message: issue.message } : { path, message: issue.message, code: issue.code };
+    const message = cut(issue.message);
+    return issue.code === undefined ? { path, message } : { path, message, code: issue.code };
   });
 }
 
