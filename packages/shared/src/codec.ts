@@ -1,5 +1,6 @@
 import superjson from "superjson";
 import type { ZodType } from "zod";
+import { RivuletError } from "./errors.js";
 import { datePathsOf, escapeSegment } from "./schema-plan.js";
 
 /** What a codec writes for one event: `data` (plain JSON) and an optional side channel. */
@@ -132,6 +133,25 @@ function datesMeta(dates: Array<string | typeof TOP_LEVEL>): string {
   for (const date of dates) values += `${values === "" ? "" : ","}${JSON.stringify(date)}:["Date"]`;
   return `{"values":{${values}},"v":1}`;
 }
+
+/**
+ * Plain text: the `data:` lines are the string itself, as the classic SSE
+ * servers write them (`data: Hello, this is…`). A stream declares it with
+ * `codec: "text"`; its events are strings. A line break in a value travels
+ * as several `data:` lines and comes back as LF.
+ */
+export const textCodec: DataCodec = {
+  name: "text",
+  encode(value) {
+    if (typeof value !== "string") {
+      throw new RivuletError("INVALID_EVENT", `A text stream's events are strings; got ${value === null ? "null" : typeof value}.`);
+    }
+    return { data: value };
+  },
+  decode(data) {
+    return data;
+  },
+};
 
 /** Plain JSON, for speed when events hold no Dates, Maps, Sets or BigInts. */
 export const jsonCodec: DataCodec = {

@@ -1,5 +1,5 @@
 import { safeEncode, type ZodType } from "zod";
-import { jsonCodec, superjsonCodec, type DataCodec, type EncodedData } from "./codec.js";
+import { jsonCodec, superjsonCodec, textCodec, type DataCodec, type EncodedData } from "./codec.js";
 import type { AnyStream } from "./contract.js";
 import { encodeEvent } from "./encode.js";
 import { RivuletError, toIssues } from "./errors.js";
@@ -7,7 +7,7 @@ import { eventIdFits } from "./event-id.js";
 import { outputIsInput } from "./schema-plan.js";
 
 export interface CompileOptions {
-  /** How data travels: both ends must agree. */
+  /** How data travels, unless the stream names its own codec: both ends must agree. */
   codec: DataCodec;
   /**
    * Check every event against its schema. Off, a schema that transforms is
@@ -56,7 +56,8 @@ interface EventPlan {
 
 /** @example const ticker = compileStream(contract.ticker, { codec: superjsonCodec, validate: true }); */
 export function compileStream(stream: AnyStream, options: CompileOptions): CompiledStream {
-  const { codec, validate } = options;
+  const { validate } = options;
+  const codec = codecOf(stream, options.codec);
   const plans = new Map<string, EventPlan>();
   for (const [name, schema] of Object.entries(stream.events)) {
     const reshapes = !outputIsInput(schema);
@@ -135,6 +136,22 @@ function inputForm(schema: ZodType, parsed: unknown, yielded: unknown): unknown 
 }
 
 /** An ID `encodeEvent` would write as it is: no CR, LF or NUL. */
+/** The codec a stream's data travels with: its own, named in the contract, or `fallback`. */
+export function codecOf(stream: AnyStream, fallback: DataCodec): DataCodec {
+  switch (stream.codec) {
+    case undefined:
+      return fallback;
+    case "superjson":
+      return superjsonCodec;
+    case "json":
+      return jsonCodec;
+    case "text":
+      return textCodec;
+    default:
+      return stream.codec;
+  }
+}
+
 function isPlainId(id: string): boolean {
   return !id.includes("\n") && !id.includes("\r") && !id.includes("\0") && eventIdFits(id);
 }

@@ -4,6 +4,8 @@ import { assertEventName, defineContract, isStream, listStreams, stream } from "
 import type { ContractTree } from "./contract.js";
 import { END_EVENT, ERROR_EVENT } from "./control.js";
 import { RivuletError } from "./errors.js";
+import { jsonCodec, superjsonCodec, textCodec } from "./codec.js";
+import { codecOf, compileStream } from "./compiled-stream.js";
 
 /** Runs `fn` and returns the RivuletError it throws; fails the test if it throws nothing or something else. */
 function rivuletErrorOf(fn: () => unknown): RivuletError {
@@ -154,5 +156,59 @@ describe("defineContract", () => {
     const error = rivuletErrorOf(() => defineContract({ chat: { rooms: { "a/b": room } } }));
     expect(error.message).toContain('"a/b"');
     expect(error.message).toContain("chat/rooms");
+  });
+});
+
+describe("stream dialects", () => {
+  it("defaults to Rivulet's own: the adapter's codec, the end event, any method, unknown events refused", () => {
+    const definition = stream({ events: { n: z.number() } });
+    expect(definition).toMatchObject({ codec: undefined, end: "event", method: undefined, unknownEvents: "fail", errorEvent: undefined });
+  });
+
+  it("keeps a foreign server's dialect", () => {
+    const article = stream({ events: { message: z.string() }, codec: "text", end: "close" });
+    expect(article).toMatchObject({ codec: "text", end: "close" });
+    const llm = stream({
+      method: "POST",
+      input: z.object({ model: z.string() }),
+      events: { message: z.object({ id: z.string() }) },
+      codec: "json",
+      end: { data: "[DONE]" },
+      unknownEvents: "ignore",
+      errorEvent: "error",
+    });
+    expect(llm).toMatchObject({ method: "POST", codec: "json", end: { data: "[DONE]" }, unknownEvents: "ignore", errorEvent: "error" });
+    expect(codecOf(llm, superjsonCodec)).toBe(jsonCodec);
+    expect(codecOf(article, superjsonCodec)).toBe(textCodec);
+    expect(codecOf(stream({ events: { n: z.number() } }), jsonCodec)).toBe(jsonCodec);
+  });
+
+  it.each([
+    [{ codec: "xml" }, /codec must be/],
+    [{ codec: { encode: () => ({ data: "" }) } }, /codec must be/],
+    [{ end: "done" }, /end must be/],
+    [{ end: { data: "a\nb" } }, /end must be/],
+    [{ end: { data: "[DONE]", event: "x" } }, /end must be/],
+    [{ end: { event: "" } }, /end must be/],
+    [{ method: "PUT" }, /method must be/],
+    [{ unknownEvents: "skip" }, /unknownEvents must be/],
+    [{ errorEvent: "" }, /errorEvent must be/],
+  ])("refuses %j with INVALID_CONTRACT", (dialect, message) => {
+    const make = () => stream({ events: { n: z.number() }, ...(dialect as object) });
+    expect(make).toThrow(message);
+    expect(make).toThrow(expect.objectContaining({ code: "INVALID_CONTRACT" }));
+  });
+});
+
+describe("textCodec", () => {
+  it("writes a string as it is and reads it back; a line break becomes several data lines", () => {
+    expect(textCodec.encode("Hello, this is a sentence.")).toEqual({ data: "Hello, this is a sentence." });
+    expect(textCodec.decode("plain", undefined)).toBe("plain");
+    const compiled = compileStream(stream({ events: { message: z.string() }, codec: "text" }), { codec: superjsonCodec, validate: true });
+    expect(compiled.frame("message", compiled.encode("message", "a\nb"))).toBe("event: message\ndata: a\ndata: b\n\n");
+  });
+
+  it("refuses a value that is not a string with INVALID_EVENT", () => {
+    expect(() => textCodec.encode({ text: "x" })).toThrow(expect.objectContaining({ code: "INVALID_EVENT" }));
   });
 });

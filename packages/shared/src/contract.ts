@@ -1,4 +1,5 @@
 import type { ZodType } from "zod";
+import type { DataCodec } from "./codec.js";
 import { RESERVED_PREFIX } from "./control.js";
 import { RivuletError } from "./errors.js";
 
@@ -7,11 +8,43 @@ export type EventSchemas = { readonly [name: string]: ZodType };
 
 const STREAM = "~rivulet.stream";
 
-/** One stream of a contract: an optional input schema and its named events. */
+/**
+ * How a stream's `data:` lines hold its values (docs/foreign-endpoints.md):
+ * `"superjson"` (JSON, with a `meta:` line for Dates, Maps…), `"json"`,
+ * `"text"` (the data lines are the string itself), or a codec of your own.
+ */
+export type StreamCodec = "superjson" | "json" | "text" | DataCodec;
+
+/**
+ * What ends a stream normally: Rivulet's end event (`"event"`), the server
+ * closing the response (`"close"`), a `data:` value (`{ data: "[DONE]" }`) or
+ * an event name (`{ event: "message_stop" }`).
+ */
+export type StreamEnd = "event" | "close" | { readonly data: string } | { readonly event: string };
+
+/** The HTTP method a stream is requested with. */
+export type StreamMethod = "GET" | "POST";
+
+/** What a client does with an event name the contract does not list. */
+export type UnknownEvents = "fail" | "ignore";
+
+/** How a stream speaks SSE: Rivulet's own dialect by default, or a foreign server's. */
+export interface StreamDialect {
+  /** `undefined`: the codec the adapter or client was given (superjson by default). */
+  readonly codec: StreamCodec | undefined;
+  readonly end: StreamEnd;
+  /** `undefined`: GET, or POST when the client asks for it; the server takes both. */
+  readonly method: StreamMethod | undefined;
+  readonly unknownEvents: UnknownEvents;
+  /** An event name whose data a foreign server sends to report a failure; the client throws it as a `RivuletError`. */
+  readonly errorEvent: string | undefined;
+}
+
+/** One stream of a contract: an optional input schema, its named events and its dialect. */
 export interface StreamDefinition<
   TInput extends ZodType | undefined = ZodType | undefined,
   TEvents extends EventSchemas = EventSchemas,
-> {
+> extends StreamDialect {
   readonly [STREAM]: true;
   readonly input: TInput;
   readonly events: TEvents;
@@ -31,17 +64,26 @@ type CheckedEvents<TEvents> = {
 };
 
 /**
- * Declares one stream.
+ * Declares one stream. Only `events` is required; the dialect options
+ * (`codec`, `end`, `method`, `unknownEvents`, `errorEvent`) describe a
+ * stream that does not speak Rivulet's own SSE, such as a server Rivulet
+ * does not run (docs/foreign-endpoints.md).
  *
  * @example
  * const ticker = stream({
  *   input: z.object({ symbol: z.string() }),
  *   events: { price: z.object({ price: z.number(), at: z.date() }) },
  * });
+ * const article = stream({ events: { message: z.string() }, codec: "text", end: "close" });
  */
 export function stream<const TEvents extends EventSchemas, TInput extends ZodType | undefined = undefined>(definition: {
   input?: TInput;
   events: TEvents & CheckedEvents<TEvents>;
+  codec?: StreamCodec;
+  end?: StreamEnd;
+  method?: StreamMethod;
+  unknownEvents?: UnknownEvents;
+  errorEvent?: string;
 }): StreamDefinition<TInput, TEvents> {
   const names = Object.keys(definition.events);
   if (names.length === 0) {
@@ -52,7 +94,50 @@ export function stream<const TEvents extends EventSchemas, TInput extends ZodTyp
     [STREAM]: true,
     input: definition.input as TInput,
     events: definition.events,
+    ...checkDialect(definition),
   });
+}
+
+/** The dialect options, checked when the contract is made, with their defaults. */
+function checkDialect(definition: {
+  codec?: unknown;
+  end?: unknown;
+  method?: unknown;
+  unknownEvents?: unknown;
+  errorEvent?: unknown;
+}): StreamDialect {
+  const { codec, end = "event", method, unknownEvents = "fail", errorEvent } = definition;
+  const refuse = (what: string, value: unknown): never => {
+    throw new RivuletError("INVALID_CONTRACT", `stream(): ${what}; got ${JSON.stringify(value) ?? String(value)}.`);
+  };
+  const codecOk =
+    codec === undefined ||
+    codec === "superjson" ||
+    codec === "json" ||
+    codec === "text" ||
+    (typeof codec === "object" && codec !== null && typeof Reflect.get(codec, "encode") === "function" && typeof Reflect.get(codec, "decode") === "function");
+  if (!codecOk) refuse('codec must be "superjson", "json", "text" or a codec with encode and decode', codec);
+  const endOk =
+    end === "event" ||
+    end === "close" ||
+    (typeof end === "object" && end !== null && Object.keys(end).length === 1 &&
+      (isLine(Reflect.get(end, "data")) || isLine(Reflect.get(end, "event"))));
+  if (!endOk) refuse('end must be "event", "close", { data: string } or { event: string }, without CR or LF', end);
+  if (method !== undefined && method !== "GET" && method !== "POST") refuse('method must be "GET" or "POST"', method);
+  if (unknownEvents !== "fail" && unknownEvents !== "ignore") refuse('unknownEvents must be "fail" or "ignore"', unknownEvents);
+  if (errorEvent !== undefined && !isLine(errorEvent)) refuse("errorEvent must be an event name", errorEvent);
+  return {
+    codec: codec as StreamCodec | undefined,
+    end: end as StreamEnd,
+    method: method as StreamMethod | undefined,
+    unknownEvents: unknownEvents as UnknownEvents,
+    errorEvent: errorEvent as string | undefined,
+  };
+}
+
+/** A non-empty string without CR or LF: what one SSE field value can hold. */
+function isLine(value: unknown): value is string {
+  return typeof value === "string" && value !== "" && !/[\r\n]/.test(value);
 }
 
 /** Whether a contract node is a stream (as opposed to a namespace). */

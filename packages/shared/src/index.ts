@@ -1,5 +1,15 @@
 export { defineContract, stream, isStream } from "./contract.js";
-export type { AnyStream, ContractTree, EventSchemas, StreamDefinition } from "./contract.js";
+export type {
+  AnyStream,
+  ContractTree,
+  EventSchemas,
+  StreamCodec,
+  StreamDefinition,
+  StreamDialect,
+  StreamEnd,
+  StreamMethod,
+  UnknownEvents,
+} from "./contract.js";
 export type {
   InferInput,
   InferParsedInput,
@@ -14,7 +24,7 @@ export { encodeEvent, encodeComment } from "./encode.js";
 export type { EventMessage } from "./encode.js";
 export { createEventStreamParser } from "./parse.js";
 export type { EventStreamHandlers, EventStreamParser, EventStreamParserOptions, ParsedEvent } from "./parse.js";
-export { superjsonCodec, jsonCodec } from "./codec.js";
+export { superjsonCodec, jsonCodec, textCodec } from "./codec.js";
 export type { DataCodec, EncodedData } from "./codec.js";
 // The control events a plain `EventSource` listens for (docs/protocol.md); the rest of the wire is in `@rivulet/shared/wire`.
 export { END_EVENT, ERROR_EVENT } from "./control.js";
