@@ -50,4 +50,36 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   ≈ 53 ms: it also keeps the last event ID across events, as the WHATWG model says). A
   byte-level parser that scans with \`Uint8Array.indexOf\` and decodes per value was
   tried and measured at half the speed (the per-call cost of the native methods
-  dominates).`;
+  dominates).
+
+## Before and after "the core, untangled" (issue 9)
+
+The change moved every event through new code (one compiled stream per stream, a writer
+split from its pull and push sources, a shared keep-alive ticking twice per interval, a
+request pipeline for both adapters), so the bench was run on the packages of the commit
+before it and on the tree after it, one after the other on the same quiet machine
+(2026-12-03, the 2-core AMD EPYC host): \`bench/baseline.sh --commit cbcc7c3\` builds
+cbcc7c3's packages in a git worktree (\`npm ci\`, a forced \`turbo run build\`) and runs
+today's bench code against them, then \`npm run bench -w bench -- --no-docs --out …\` runs the
+tree, and \`npm run compare -w bench\` sets the two side by side (bench/README.md, "Compare
+with an older commit"). Of the 134 figures both runs have, 78 were better, 45 worse; every
+worse Rivulet figure but one lay within the other run's spread over rounds, and the peers
+that run no Rivulet code moved by a median of +0.8 % (−22 % to +52 %) between the runs.
+The one real loss, "validate off, superjson" on the small event (207k → 182k events/s,
+CPU per event +11 %), came from the superjson codec's meta cache, which lived at module
+level and was removed; writing the Dates meta as a string instead (3.6 % fewer
+instructions per encode than cbcc7c3's cache, counted with callgrind) gave it back, in a
+second paired run of the throughput rows:
+
+| small event, events/s | cbcc7c3 | issue 9 |
+| --- | ---: | ---: |
+| raw node:http (control) | 370,670 | 394,209 |
+| Rivulet, validate off, JSON | 294,560 | 308,411 |
+| Rivulet, validate off, superjson | 239,774 | 267,447 |
+| Rivulet, validate on, JSON | 315,335 | 296,938 (within spread; +7.7 % in the first pair) |
+| Rivulet, validate on, superjson | 272,454 | 298,514 |
+
+Fan-out held: 10,000 subscribers p99 172.4 → 171.6 ms (raw node 171.8 → 146.3 ms in the
+same runs), RSS per connection 7.2 → 7.1 KB; with the Redis broker (the message is now
+framed once per process instead of decoded, validated and encoded again per process)
+p99 480.6 → 347.6 ms and CPU per delivery 11.2 → 10.4 µs at 10,000 subscribers.`;
