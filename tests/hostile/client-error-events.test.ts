@@ -2,8 +2,10 @@
  * A server that crafts its errors: the `rivulet:error` event's data and the
  * 4xx JSON body are the server's to write, and they reach the consumer as a
  * RivuletError. What that error holds is checked: a known code (else
- * INTERNAL_SERVER_ERROR), a string message of at most 1024 characters, and
- * of the first 100 issues those of the documented shape, copied key by key.
+ * INTERNAL_SERVER_ERROR for an event; for a body, the code its status maps
+ * to, as from a server that is not Rivulet), a string message of at most
+ * 1024 characters, and of the first 100 issues those of the documented
+ * shape, copied key by key.
  */
 import type http from "node:http";
 import { createClient } from "@rivulet/client";
@@ -90,15 +92,23 @@ describe.each([
     expect(error.issues).toStrictEqual(small ? kept.slice(0, 1) : kept);
   });
 
-  it("a message of 1 MB is cut; a message that is not a string is Unknown error; an unknown code is INTERNAL_SERVER_ERROR", async () => {
+  it("a message of 1 MB is cut; a message that is not a string is Unknown error; an unknown code is INTERNAL_SERVER_ERROR (event) or the status's (body)", async () => {
     const long = small ? "x".repeat(60_000) : "x".repeat(1_000_000);
     const { error: cutShort } = await failure((res) => send(res, JSON.stringify({ code: "FORBIDDEN", message: long })));
     expect(cutShort.code).toBe("FORBIDDEN");
     expect(cutShort.message).toBe(`${"x".repeat(MAX_TEXT)}…`);
 
-    const { error: notText } = await failure((res) => send(res, JSON.stringify({ code: "TEAPOT", message: ["a", "b"] })));
-    expect(notText.code).toBe("INTERNAL_SERVER_ERROR");
-    expect(notText.message).toBe("Unknown error");
+    const teapot = JSON.stringify({ code: "TEAPOT", message: ["a", "b"] });
+    const { error: notText } = await failure((res) => send(res, teapot));
+    if (small) {
+      // A code Rivulet does not know: not Rivulet's error body, so the status decides, and the body is data.
+      expect(notText.code).toBe("BAD_REQUEST");
+      expect(notText.message).toBe(`HTTP 400: {"error":${teapot}}`);
+      expect(notText.data).toStrictEqual({ error: { code: "TEAPOT", message: ["a", "b"] } });
+    } else {
+      expect(notText.code).toBe("INTERNAL_SERVER_ERROR");
+      expect(notText.message).toBe("Unknown error");
+    }
   });
 
   it("__proto__ keys are plain data: nothing reaches a prototype, and an inherited name is no code", async () => {
@@ -106,9 +116,18 @@ describe.each([
       '{"code":"__proto__","message":"m","__proto__":{"code":"FORBIDDEN"},' +
       '"issues":[{"__proto__":{"polluted":"yes"},"path":["__proto__","constructor"],"message":"p"}]}';
     const { error } = await failure((res) => send(res, json));
-    expect(error.code).toBe("INTERNAL_SERVER_ERROR");
-    expect(error.issues).toStrictEqual([{ path: ["__proto__", "constructor"], message: "p" }]);
-    expect(Object.getPrototypeOf(error.issues?.[0])).toBe(Object.prototype);
+    if (small) {
+      // Not a Rivulet error body (no known code): its JSON is data, where `__proto__` is an own key like any other.
+      expect(error.code).toBe("BAD_REQUEST");
+      expect(error.issues).toBeUndefined();
+      const data = error.data as { error: object };
+      expect(Object.hasOwn(data.error, "__proto__")).toBe(true);
+      expect(Object.getPrototypeOf(data.error)).toBe(Object.prototype);
+    } else {
+      expect(error.code).toBe("INTERNAL_SERVER_ERROR");
+      expect(error.issues).toStrictEqual([{ path: ["__proto__", "constructor"], message: "p" }]);
+      expect(Object.getPrototypeOf(error.issues?.[0])).toBe(Object.prototype);
+    }
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
 });

@@ -121,7 +121,8 @@ describe("a server that sends a retry: hint and a comment, then closes, again an
     vi.spyOn(Math, "random").mockReturnValue(1);
     const server = await serve((n, res) =>
       // Connection 5 delivers one event; every other one only a comment.
-      closeAfter(res, n === 5 ? "event: tick\ndata: 5\n\n" : ": storm\n\n"),
+      // With an id: a stream whose events carry none is not requested again once it delivered one.
+      closeAfter(res, n === 5 ? "event: tick\nid: 5\ndata: 5\n\n" : ": storm\n\n"),
     );
     let events = 0;
     const { waits } = await drive(server, { horizonMs: Number.POSITIVE_INFINITY, maxRequests: 9, onEvent: () => events++ });

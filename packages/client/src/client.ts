@@ -1,10 +1,13 @@
 import {
   isStream,
+  jsonCodec,
   superjsonCodec,
   type AnyStream,
   type ContractTree,
+  type DataCodec,
 } from "@rivulet/shared";
-import { checkOptions, compileStream, option, type OptionRule } from "@rivulet/shared/wire";
+import { checkOptions, codecOf, compileStream, option, type OptionRule } from "@rivulet/shared/wire";
+import { createEventReader } from "./dialect.js";
 import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
 import { createSubscription } from "./subscription.js";
 import type { CallOptions, Client, ClientOptions, ConnectionState, ReconnectOptions } from "./types.js";
@@ -69,18 +72,19 @@ export function createClient<TContract extends ContractTree>(
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const codec = options.codec ?? superjsonCodec;
   const validate = options.validate ?? true;
-  const method = options.method ?? "GET";
   const reconnect = options.reconnect === false ? false : { ...RECONNECT_DEFAULTS, ...options.reconnect };
   const idleTimeoutMs = options.idleTimeoutMs ?? 37_500;
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
 
   const caller = (path: string[], stream: AnyStream) => {
-    const compiled = compileStream(stream, { codec, validate });
+    const reader = createEventReader(compileStream(stream, { codec, validate }));
+    const method = stream.method ?? options.method ?? "GET";
+    const inputCodec = inputCodecOf(stream, codec);
     return (input?: unknown, call: CallOptions = {}) => {
       const url = new URL(`${base}/${path.map(encodeURIComponent).join("/")}`);
       let body: string | undefined;
       if (input !== undefined) {
-        const encoded = codec.encode(input);
+        const encoded = inputCodec.encode(input);
         if (method === "GET") url.searchParams.set("input", encoded.data);
         else body = encoded.data;
         if (encoded.meta !== undefined) url.searchParams.set("meta", encoded.meta);
@@ -104,7 +108,7 @@ export function createClient<TContract extends ContractTree>(
           reconnecting({
             url,
             init,
-            compiled,
+            reader,
             fetch: fetchImpl,
             reconnect,
             idleTimeoutMs,
@@ -126,6 +130,17 @@ export function createClient<TContract extends ContractTree>(
     return Object.freeze(out);
   };
   return build(contract, []) as Client<TContract>;
+}
+
+/**
+ * How a stream's input travels. A server that speaks plain JSON (a stream
+ * with `codec: "json"` or `"text"`, or one that does not end with Rivulet's
+ * end event) gets plain JSON, never superjson's `meta`; a Rivulet stream gets
+ * its data codec, so that Dates and Maps in the input come back as they were.
+ */
+function inputCodecOf(stream: AnyStream, fallback: DataCodec): DataCodec {
+  if (stream.codec === "json" || stream.codec === "text" || stream.end !== "event") return jsonCodec;
+  return codecOf(stream, fallback);
 }
 
 function isAbsoluteUrl(text: string): boolean {

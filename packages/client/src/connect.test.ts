@@ -154,15 +154,16 @@ describe("responses that are not a stream", () => {
     expect(error.issues).toStrictEqual(issues);
   });
 
-  it("throws BAD_RESPONSE with the status for a 404 that is not JSON", async () => {
+  it("throws NOT_FOUND with the status and the text as data for a 404 that is not JSON", async () => {
     const client = await clientFor((_req, res) => {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("Not Found");
     });
     const error = await expectRivuletError(collect(client.noInput()));
-    expect(error.code).toBe("BAD_RESPONSE");
+    expect(error.code).toBe("NOT_FOUND");
     expect(error.status).toBe(404);
-    expect(error.message).toContain("404");
+    expect(error.message).toBe("HTTP 404: Not Found");
+    expect(error.data).toBe("Not Found");
   });
 
   it("throws BAD_RESPONSE for a 200 that is text/html", async () => {

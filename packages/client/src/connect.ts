@@ -1,5 +1,7 @@
 import { RivuletError, createEventStreamParser, type ParsedEvent } from "@rivulet/shared";
-import { END_EVENT, ERROR_EVENT, toLastEventIdHeader, type CompiledStream } from "@rivulet/shared/wire";
+import { toLastEventIdHeader } from "@rivulet/shared/wire";
+import { END, SKIP, type EventReader, type ReceivedEvent } from "./dialect.js";
+import { Retryable, checkResponse } from "./response.js";
 
 /** What outlives one connection of a subscription. */
 export interface Session {
@@ -12,8 +14,8 @@ export interface Session {
 export interface ConnectArgs {
   url: URL;
   init: RequestInit;
-  /** The stream, compiled for the client's codec: it decodes and checks each event. */
-  compiled: CompiledStream;
+  /** The stream's events, read by its dialect: decoded and checked, skipped, or its end. */
+  reader: EventReader;
   fetch: typeof fetch;
   session: Session;
   /** No bytes for this long (events or keep-alive comments) means the connection is dead. */
@@ -26,22 +28,10 @@ export interface ConnectArgs {
   signal: AbortSignal;
 }
 
-export interface ReceivedEvent {
-  event: string;
-  data: unknown;
-  id: string;
-}
-
-/** A failure worth another connection: the network, a dead connection, a 5xx. */
-export class Retryable extends Error {
-  constructor(readonly error: RivuletError) {
-    super(error.message, { cause: error });
-  }
-}
-
 /**
  * One connection: fetch, check the response, parse and decode its events
- * until the server's end event. Returning early (the consumer left the loop)
+ * until the stream's end (by its dialect: the end event, a sentinel, an
+ * event name, or the close). Returning early (the consumer left the loop)
  * aborts the fetch and cancels the body, which closes the socket.
  *
  * Throws `Retryable` for what another connection may fix, a `RivuletError`
@@ -84,7 +74,7 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
       if (args.signal.aborted) return;
       throw broken(`Could not connect to ${args.url.href}.`, cause);
     }
-    await checkResponse(response);
+    await checkResponse(response, Date.now());
     if (response.status === 204 || !response.body) return;
     args.onOpen();
 
@@ -117,6 +107,7 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
           // A partial event is dropped; the last event ID stays that of the last complete one.
           parser.end();
           args.session.lastEventId = parser.lastEventId;
+          if (args.reader.endsOnClose) return;
           throw broken("The stream ended before the server's end event.");
         }
         // The parser throws only EVENT_TOO_LARGE, having dropped what it held. It is final: a server
@@ -135,10 +126,11 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
         for (let i = 0; i < queue.length; i++) {
           // close() or the caller's signal while the consumer held an event: drop what is still queued.
           if (args.signal.aborted) return;
-          const event = queue[i] as ParsedEvent;
-          if (event.event === END_EVENT) return;
-          if (event.event === ERROR_EVENT) throw RivuletError.fromJSON(parseJSON(event.data));
-          yield { event: event.event, data: args.compiled.decode(event.event, event.data, event.meta), id: event.id };
+          const received = args.reader.read(queue[i] as ParsedEvent);
+          if (received === END) return;
+          if (received === SKIP) continue;
+          yield received;
+          if (received.event === args.reader.endEvent) return;
         }
         queue.length = 0;
         if (tooLarge !== undefined) throw tooLarge;
@@ -154,69 +146,5 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
     args.signal.removeEventListener("abort", onAbort);
     // Ends the request whether we finished, failed, or the consumer left early.
     controller.abort();
-  }
-}
-
-/**
- * The most of an error response's body the client reads: Rivulet's JSON error body
- * is far smaller, and a larger one is not read at all, on any attempt.
- */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
-
-/** Refuses what is not a 200 event stream; 5xx responses are worth a retry, the rest is final. */
-async function checkResponse(response: Response): Promise<void> {
-  if (response.status === 204) return;
-  if (!response.ok) {
-    const text = await readPrefix(response, MAX_ERROR_BODY_BYTES);
-    const body = text === undefined ? undefined : parseJSON(text);
-    const error = typeof body === "object" && body !== null && "error" in body ? body.error : undefined;
-    const detail =
-      text === undefined
-        ? `an error body over ${MAX_ERROR_BODY_BYTES} bytes, not read`
-        : text.slice(0, 200) || response.statusText;
-    const rivuletError =
-      typeof error === "object" && error !== null && "code" in error
-        ? RivuletError.fromJSON(error, response.status)
-        : new RivuletError("BAD_RESPONSE", `HTTP ${response.status}: ${detail}`, { status: response.status });
-    throw response.status >= 500 ? new Retryable(rivuletError) : rivuletError;
-  }
-  const type = response.headers.get("content-type") ?? "";
-  if (type.split(";")[0]?.trim().toLowerCase() !== "text/event-stream") {
-    await response.body?.cancel();
-    throw new RivuletError("BAD_RESPONSE", `Expected text/event-stream, got "${type}".`, { status: response.status });
-  }
-}
-
-/**
- * The body as text when it is at most `maxBytes`, read chunk by chunk; `undefined`
- * as soon as it is longer, and the rest is cancelled unread. A body that breaks
- * off reads as what arrived.
- */
-async function readPrefix(response: Response, maxBytes: number): Promise<string | undefined> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let bytes = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return text + decoder.decode();
-      bytes += value.byteLength;
-      if (bytes > maxBytes) return undefined;
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    return text;
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
-}
-
-function parseJSON(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

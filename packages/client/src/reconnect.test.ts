@@ -153,16 +153,21 @@ describe("Last-Event-ID on reconnect", () => {
   });
 
   it("starts from the lastEventId call option; with no id at all it sends no header", async () => {
+    const withoutId = await startServer((n, res) => {
+      openStream(res);
+      if (n === 2) return sendEnd(res);
+      cut(res, ": no event yet\n\n");
+    });
+    await collect(clientOf(withoutId).noInput());
+    expect(lastEventIds(withoutId)).toStrictEqual([undefined, undefined, undefined]);
+
+    // Events without an id keep the call's id: each reconnect resumes after it.
     const cutTwice: NthHandler = (n, res) => {
       openStream(res);
       if (n === 2) return sendEnd(res);
       sendEvent(res, "tick", n);
       cut(res);
     };
-    const withoutId = await startServer(cutTwice);
-    await collect(clientOf(withoutId).noInput());
-    expect(lastEventIds(withoutId)).toStrictEqual([undefined, undefined, undefined]);
-
     const resumed = await startServer(cutTwice);
     await collect(clientOf(resumed).noInput(undefined, { lastEventId: "41" }));
     expect(lastEventIds(resumed)).toStrictEqual(["41", "41", "41"]);
@@ -176,7 +181,7 @@ describe("backoff and the server's retry: hint", () => {
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const server = await startServer((_n, res) => {
       openStream(res);
-      cut(res, "retry: 60000\n\nevent: tick\ndata: 1\n\n");
+      cut(res, "retry: 60000\n\nevent: tick\nid: 1\ndata: 1\n\n");
     });
     const net = recordingFetch();
     const states: ConnectionState[] = [];
@@ -192,7 +197,7 @@ describe("backoff and the server's retry: hint", () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(net.attempts).toHaveLength(2);
     sub.close();
-    expect(await loop).toStrictEqual([{ event: "tick", data: 1, id: "" }]);
+    expect(await loop).toStrictEqual([{ event: "tick", data: 1, id: "1" }]);
   });
 
   it("takes the hint in place of initialDelayMs: with retry: 0 it reconnects within 1 ms (the smallest step)", async () => {
@@ -257,7 +262,7 @@ describe("backoff and the server's retry: hint", () => {
     const server = await startServer((n, res) => {
       openStream(res);
       if (n === 6) return sendEnd(res);
-      if (n === 3) sendEvent(res, "tick", n);
+      if (n === 3) sendEvent(res, "tick", n, String(n));
       cut(res, ": hello\n\n");
     });
     const events = await collect(clientOf(server, { reconnect: { initialDelayMs: 2, maxDelayMs: 100 } }).noInput());
@@ -415,7 +420,7 @@ describe("which outcomes are retried", () => {
   it("gives up at once on a 404 without JSON", async () => {
     const server = await startServer((_n, res) => res.writeHead(404).end("not here"));
     const error = await expectRivuletError(collect(clientOf(server).noInput()));
-    expect(error.code).toBe("BAD_RESPONSE");
+    expect(error.code).toBe("NOT_FOUND");
     expect(server.requests).toHaveLength(1);
   });
 

@@ -1,6 +1,8 @@
 import { RivuletError } from "@rivulet/shared";
 import { MAX_TIMER_MS } from "@rivulet/shared/wire";
-import { Retryable, connect, type ConnectArgs, type ReceivedEvent, type Session } from "./connect.js";
+import { connect, type ConnectArgs, type Session } from "./connect.js";
+import type { ReceivedEvent } from "./dialect.js";
+import { Retryable } from "./response.js";
 import type { ConnectionState, ReconnectOptions } from "./types.js";
 
 export interface ReconnectArgs extends Omit<ConnectArgs, "session" | "onOpen" | "init"> {
@@ -31,7 +33,12 @@ const MIN_STEP_MS = 1;
  * step starts at the server's `retry:` hint when it gave one (else
  * `initialDelayMs`), doubles with each failure in a row, and goes back to the
  * start only once an event reached the consumer. The wait is "equal jitter"
- * (half the step, plus a random part of the other half), at most `maxDelayMs`.
+ * (half the step, plus a random part of the other half), or the server's
+ * `Retry-After` when that is longer, and at most `maxDelayMs`.
+ *
+ * A stream that delivered events and holds no event ID is not requested
+ * again: the new request would start it over (a paid POST sent twice, events
+ * repeated), so the drop is thrown as `NETWORK_ERROR` for the caller to judge.
  */
 export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<ReceivedEvent, void, undefined> {
   const session: Session = { lastEventId: args.lastEventId ?? "", retryMs: undefined };
@@ -42,6 +49,7 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
     args.onStateChange?.(next);
   };
   let failures = 0;
+  let delivered = false;
   setState("connecting");
   try {
     for (;;) {
@@ -50,12 +58,20 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
           // Only an event is progress. Bytes alone are not: a server that sends a comment or a
           // `retry:` and closes would otherwise reset the backoff each time and be called in a loop.
           failures = 0;
+          delivered = true;
           yield event;
         }
         return;
       } catch (thrown) {
         if (!(thrown instanceof Retryable)) throw thrown;
         if (args.reconnect === false) throw thrown.error;
+        if (delivered && session.lastEventId === "") {
+          throw new RivuletError(
+            "NETWORK_ERROR",
+            `${thrown.error.message} Not requested again: the stream's events carry no ID to resume from, so a new request would start it over.`,
+            { cause: thrown.error },
+          );
+        }
         failures++;
         if (failures > args.reconnect.maxAttempts) {
           throw new RivuletError(
@@ -74,7 +90,11 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
         // grows past the cap, so that a client failing for long waits the whole `maxDelayMs`:
         // one request per `maxDelayMs`, each client keeping the phase its earlier draws gave it.
         const cap = Math.max(args.reconnect.maxDelayMs, MIN_STEP_MS);
-        if (!(await sleep(Math.min(cap, step / 2 + (Math.random() * step) / 2), args.signal))) return;
+        const backoff = step / 2 + (Math.random() * step) / 2;
+        // A 429 or 503's `Retry-After` is the least the server asks for; `maxDelayMs` still bounds every
+        // wait, as it promises, so a server that asks for hours is asked again after `maxDelayMs`.
+        const wait = Math.min(cap, Math.max(backoff, thrown.error.retryAfterMs ?? 0));
+        if (!(await sleep(wait, args.signal))) return;
       }
     }
   } finally {

@@ -1,5 +1,5 @@
 import type { AnyStream } from "@rivulet/shared";
-import type { ReceivedEvent } from "./connect.js";
+import type { ReceivedEvent } from "./dialect.js";
 import type { Subscription } from "./types.js";
 
 /** Opens one connection's events; each iteration of a subscription calls it anew. */

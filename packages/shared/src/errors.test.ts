@@ -6,11 +6,13 @@ describe("RivuletError", () => {
   it.each<[RivuletErrorCode, number]>([
     ["PARSE_ERROR", 400],
     ["INVALID_INPUT", 400],
+    ["BAD_REQUEST", 400],
     ["NOT_FOUND", 404],
     ["METHOD_NOT_SUPPORTED", 405],
     ["REQUEST_TIMEOUT", 408],
     ["PAYLOAD_TOO_LARGE", 413],
     ["UNSUPPORTED_MEDIA_TYPE", 415],
+    ["RATE_LIMITED", 429],
     ["INVALID_CONTRACT", 500],
     ["INVALID_HANDLERS", 500],
     ["INVALID_OPTION", 500],
@@ -20,6 +22,7 @@ describe("RivuletError", () => {
     ["INTERNAL_SERVER_ERROR", 500],
     ["BAD_RESPONSE", 502],
     ["EVENT_TOO_LARGE", 502],
+    ["UPSTREAM_ERROR", 502],
     ["BROKER_UNAVAILABLE", 503],
     ["NETWORK_ERROR", 503],
   ])("maps %s to HTTP %d", (code, status) => {
@@ -56,6 +59,18 @@ describe("RivuletError", () => {
     const error = new RivuletError("BAD_RESPONSE", "HTTP 401", { status: 401 });
     expect(error.code).toBe("BAD_RESPONSE");
     expect(error.status).toBe(401);
+  });
+
+  it("carries a foreign server's data and Retry-After, which toJSON leaves out (they are not Rivulet's wire)", () => {
+    const data = { error: { type: "rate_limit_error", message: "slow down" } };
+    const error = new RivuletError("RATE_LIMITED", "HTTP 429: slow down", { data, retryAfterMs: 3_000 });
+    expect(error.status).toBe(429);
+    expect(error.data).toBe(data);
+    expect(error.retryAfterMs).toBe(3_000);
+    expect(error.toJSON()).toStrictEqual({ code: "RATE_LIMITED", message: "HTTP 429: slow down" });
+    const plain = new RivuletError("NOT_FOUND", "x");
+    expect(plain.data).toBeUndefined();
+    expect(plain.retryAfterMs).toBeUndefined();
   });
 
   describe("toJSON", () => {

@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   PARSE_ERROR: 400,
   /** The input failed the stream's input schema. */
   INVALID_INPUT: 400,
+  /** Client: a server that is not Rivulet answered 400 (its body, if any, in `data`). */
+  BAD_REQUEST: 400,
   /** Thrown by a `context` function: the request carries no valid credentials. */
   UNAUTHORIZED: 401,
   /** Thrown by a `context` function: the caller may not open this stream. */
@@ -24,6 +26,8 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 413,
   /** A POST whose `Content-Type` is not `application/json`: an HTML form cannot start a stream. */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Too many requests: a 429, whose `Retry-After` the client honours (`retryAfterMs`). */
+  RATE_LIMITED: 429,
   /** A contract that cannot be served: reserved or malformed names. */
   INVALID_CONTRACT: 500,
   /** Handlers that do not match their contract: a stream without a handler, a namespace that is not an object of handlers. */
@@ -50,6 +54,8 @@ export const ERROR_CODES = {
   BAD_RESPONSE: 502,
   /** Client: the server sent a line or an event over the client's `maxEventBytes`. */
   EVENT_TOO_LARGE: 502,
+  /** Client: a server that is not Rivulet reported a failure in its stream (the contract's `errorEvent`); its data in `data`. */
+  UPSTREAM_ERROR: 502,
   /** The broker (Redis) cannot be reached; retryable: the client tries again with backoff. */
   BROKER_UNAVAILABLE: 503,
   /** Client: the connection failed or broke. */
@@ -70,6 +76,10 @@ export interface RivuletErrorOptions {
   issues?: readonly RivuletIssue[];
   /** HTTP status, where it differs from the code's own (client-side HTTP errors). */
   status?: number;
+  /** What a server that is not Rivulet sent with its failure: its error body or error event's data, parsed, bounded. */
+  data?: unknown;
+  /** How long the server asked the client to wait before it asks again (`Retry-After`), in ms. */
+  retryAfterMs?: number;
 }
 
 /** The JSON shape of a Rivulet error: the 4xx body's `error` and the `rivulet:error` event's data. */
@@ -90,12 +100,18 @@ export class RivuletError extends Error {
   readonly code: RivuletErrorCode;
   readonly status: number;
   readonly issues: readonly RivuletIssue[] | undefined;
+  /** A foreign server's error body or error event's data (client side); `undefined` for Rivulet's own errors. */
+  readonly data: unknown;
+  /** The server's `Retry-After`, in ms, when it sent one with a 429 or 503. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: RivuletErrorCode, message: string, options: RivuletErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? ERROR_CODES[code];
     this.issues = options.issues;
+    this.data = options.data;
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   toJSON(): RivuletErrorJSON {
@@ -166,7 +182,7 @@ function isPathKey(key: unknown): key is string | number {
 }
 
 /** `text`, or its first `MAX_ERROR_TEXT` characters and "…", never ending in half a surrogate pair. */
-function cut(text: string): string {
+export function cut(text: string): string {
   if (text.length <= MAX_ERROR_TEXT) return text;
   const end = /[\uD800-\uDBFF]/.test(text.charAt(MAX_ERROR_TEXT - 1)) ? MAX_ERROR_TEXT - 1 : MAX_ERROR_TEXT;
   return `${text.slice(0, end)}…`;

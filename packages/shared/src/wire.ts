@@ -11,4 +11,6 @@ export type { CompiledStream, CompileOptions } from "./compiled-stream.js";
 export { MAX_TIMER_MS } from "./timers.js";
 export { MAX_EVENT_ID_BYTES, eventIdFits, fromLastEventIdHeader, toLastEventIdHeader } from "./event-id.js";
 export { checkOptions, invalidOption, option } from "./check-options.js";
+/** Cuts an error text a peer sent to 1024 characters and "…", as `RivuletError.fromJSON` does. */
+export { cut as cutErrorText } from "./errors.js";
 export type { OptionRule } from "./check-options.js";
