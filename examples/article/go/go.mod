@@ -1,0 +1,3 @@
+module rivulet.example/article-sse
+
+go 1.19
