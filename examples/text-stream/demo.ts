@@ -20,6 +20,7 @@ try {
   if (!stop.signal.aborted) {
     console.log(`  client │ done: ${count} sentences, then rivulet:end.\n`);
     console.log(`Still serving. Open ${demo.url} in a browser, or run the curl command above. Ctrl-C to stop.`);
+    console.log("Next: the SSE article's Flask and Go servers, read by the same typed client: npm run demo:article (examples/article).");
   }
 } catch (error) {
   console.error("The in-process client failed:", error);
