@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { jsonCodec, superjsonCodec, type DataCodec } from "./codec.js";
-import { compileStream } from "./compiled-stream.js";
+import { jsonCodec, superjsonCodec, textCodec, type DataCodec } from "./codec.js";
+import { compileStream, inputCodecOf } from "./compiled-stream.js";
+import { END_EVENT_ID } from "./control.js";
 import { defineContract, stream, type AnyStream } from "./contract.js";
 import { encodeEvent } from "./encode.js";
 import { RivuletError } from "./errors.js";
@@ -176,5 +177,65 @@ describe("compileStream: decode", () => {
   it("skips the check with validate: false for schemas that only check", () => {
     const trusting = compileStream(contract.s, { codec: jsonCodec, validate: false });
     expect(trusting.decode("note", '{"text":1}', undefined)).toEqual({ text: 1 });
+  });
+});
+
+describe("compileStream: a stream's dialect on the wire", () => {
+  const dialects = defineContract({
+    own: stream({ events: { message: z.object({ text: z.string() }), note: z.string() } }),
+    text: stream({ events: { message: z.string(), note: z.string() }, codec: "text" }),
+    closing: stream({ events: { message: z.object({ text: z.string() }) }, end: "close" }),
+    llm: stream({ events: { message: z.object({ n: z.number() }) }, codec: "json", end: { data: "[DONE]" } }),
+  });
+  const frameOf = (definition: AnyStream, event: string, data: unknown, id?: string): string => {
+    const compiled = compileStream(definition, { codec: superjsonCodec, validate: true });
+    return compiled.frame(event, compiled.encode(event, data), id);
+  };
+
+  it("writes a message event unnamed in a stream with a codec or an end of its own, and named in Rivulet's own dialect", () => {
+    expect(frameOf(dialects.own, "message", { text: "hi" }, "1")).toBe('event: message\nid: 1\ndata: {"text":"hi"}\n\n');
+    expect(frameOf(dialects.text, "message", "Hello.\nAgain.", "1")).toBe("id: 1\ndata: Hello.\ndata: Again.\n\n");
+    expect(frameOf(dialects.text, "note", "a note")).toBe("event: note\ndata: a note\n\n");
+    expect(frameOf(dialects.closing, "message", { text: "hi" })).toBe('data: {"text":"hi"}\n\n');
+    expect(frameOf(dialects.llm, "message", { n: 1 })).toBe('data: {"n":1}\n\n');
+  });
+
+  it("reads an unnamed event back as message: what the parser names it", () => {
+    const compiled = compileStream(dialects.text, { codec: superjsonCodec, validate: true });
+    expect(compiled.decode("message", "Hello.", undefined)).toBe("Hello.");
+  });
+
+  it.each([
+    ["own", "message", { text: "x" }],
+    ["own", "note", "x"],
+    ["text", "message", "x"],
+    ["text", "note", "x"],
+  ] as const)("refuses the end event's reserved id (%s stream, %s event) with INVALID_FIELD", (name, event, data) => {
+    const error = (() => {
+      try {
+        frameOf(dialects[name], event, data, END_EVENT_ID);
+      } catch (thrown) {
+        return thrown;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(RivuletError);
+    expect((error as RivuletError).code).toBe("INVALID_FIELD");
+  });
+
+  it("encodes with the given codec whatever the stream's own when told to (a broker keeps superjson)", () => {
+    const stored = compileStream(dialects.text, { codec: superjsonCodec, validate: true, ignoreStreamCodec: true });
+    expect(stored.codec).toBe(superjsonCodec);
+    expect(stored.encode("message", "Hello.")).toEqual({ data: '"Hello."' });
+    expect(compileStream(dialects.text, { codec: superjsonCodec, validate: true }).codec).toBe(textCodec);
+  });
+
+  it("takes a json, text or foreign-ended stream's input as plain JSON, and another stream's with its data codec", () => {
+    expect(inputCodecOf(dialects.text, superjsonCodec)).toBe(jsonCodec);
+    expect(inputCodecOf(dialects.llm, superjsonCodec)).toBe(jsonCodec);
+    expect(inputCodecOf(dialects.closing, superjsonCodec)).toBe(jsonCodec);
+    expect(inputCodecOf(stream({ events: { n: z.number() }, codec: "superjson" }), jsonCodec)).toBe(superjsonCodec);
+    expect(inputCodecOf(dialects.own, superjsonCodec)).toBe(superjsonCodec);
+    expect(inputCodecOf(dialects.own, jsonCodec)).toBe(jsonCodec);
   });
 });

@@ -2,6 +2,7 @@ import { safeEncode, type ZodType } from "zod";
 import { jsonCodec, superjsonCodec, textCodec, type DataCodec, type EncodedData } from "./codec.js";
 import type { AnyStream } from "./contract.js";
 import { encodeEvent } from "./encode.js";
+import { END_EVENT_ID } from "./control.js";
 import { RivuletError, toIssues } from "./errors.js";
 import { eventIdFits } from "./event-id.js";
 import { outputIsInput } from "./schema-plan.js";
@@ -14,6 +15,12 @@ export interface CompileOptions {
    * still run on the receiving side: that is what gives the data its type.
    */
   validate: boolean;
+  /**
+   * Encode with `codec` even for a stream that names its own: a broker keeps
+   * every stream's data as superjson, whatever its wire dialect.
+   * @default false
+   */
+  ignoreStreamCodec?: boolean;
 }
 
 /**
@@ -34,8 +41,10 @@ export interface CompiledStream {
    */
   encode(event: string, data: unknown): EncodedData;
   /**
-   * Frames an encoded event as one SSE block.
-   * @throws {RivuletError} `INVALID_FIELD` for an `id` or `retry` the format cannot carry.
+   * Frames an encoded event as one SSE block. A stream with a dialect of its
+   * own (a `codec` or an `end`) writes its `message` events without an
+   * `event:` line: that is the standard's default type.
+   * @throws {RivuletError} `INVALID_FIELD` for an `id` or `retry` the format cannot carry, or the reserved end id.
    */
   frame(event: string, encoded: EncodedData, id?: string, retry?: number): string;
   /**
@@ -57,7 +66,7 @@ interface EventPlan {
 /** @example const ticker = compileStream(contract.ticker, { codec: superjsonCodec, validate: true }); */
 export function compileStream(stream: AnyStream, options: CompileOptions): CompiledStream {
   const { validate } = options;
-  const codec = codecOf(stream, options.codec);
+  const codec = options.ignoreStreamCodec === true ? options.codec : codecOf(stream, options.codec);
   const plans = new Map<string, EventPlan>();
   for (const [name, schema] of Object.entries(stream.events)) {
     const reshapes = !outputIsInput(schema);
@@ -66,6 +75,24 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
   }
   // The built-in codecs write `JSON.stringify` output, which never holds a raw CR or LF.
   const lineFree = codec === jsonCodec || codec === superjsonCodec;
+
+  const frame = (event: string, encoded: EncodedData, id?: string, retry?: number): string => {
+    if (retry !== undefined || !lineFree || (id !== undefined && !isPlainId(id))) {
+      if (id === END_EVENT_ID) throw reservedId();
+      return encodeEvent({ event, data: encoded.data, id, retry, meta: encoded.meta });
+    }
+    // The common case, framed without `encodeEvent`'s checks that cannot fail here: the event
+    // name is one of the contract's, which refuses CR and LF, and data and meta are JSON text.
+    const head = id === undefined ? `event: ${event}\n` : `event: ${event}\nid: ${id}\n`;
+    return encoded.meta === undefined
+      ? `${head}data: ${encoded.data}\n\n`
+      : `${head}meta: ${encoded.meta}\ndata: ${encoded.data}\n\n`;
+  };
+  /** A `message` event without its `event:` line. */
+  const unnamed = (encoded: EncodedData, id?: string, retry?: number): string => {
+    if (id === END_EVENT_ID) throw reservedId();
+    return encodeEvent({ data: encoded.data, id, retry, meta: encoded.meta });
+  };
 
   const planOf = (event: string): EventPlan => {
     const plan = plans.get(event);
@@ -92,17 +119,8 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
       // the data travels as the handler gave it, which the schema has just accepted.
       return codec.encode(inputForm(plan.schema, result.data, data));
     },
-    frame(event, encoded, id, retry) {
-      if (retry !== undefined || !lineFree || (id !== undefined && !isPlainId(id))) {
-        return encodeEvent({ event, data: encoded.data, id, retry, meta: encoded.meta });
-      }
-      // The common case, framed without `encodeEvent`'s checks that cannot fail here: the event
-      // name is one of the contract's, which refuses CR and LF, and data and meta are JSON text.
-      const head = id === undefined ? `event: ${event}\n` : `event: ${event}\nid: ${id}\n`;
-      return encoded.meta === undefined
-        ? `${head}data: ${encoded.data}\n\n`
-        : `${head}meta: ${encoded.meta}\ndata: ${encoded.data}\n\n`;
-    },
+    // Chosen once: a stream in Rivulet's own dialect frames every event as it always has.
+    frame: namesMessage(stream) ? frame : (event, encoded, id, retry) => event === "message" ? unnamed(encoded, id, retry) : frame(event, encoded, id, retry),
     decode(event, data, meta) {
       const plan = planOf(event);
       let value: unknown;
@@ -135,7 +153,16 @@ function inputForm(schema: ZodType, parsed: unknown, yielded: unknown): unknown 
   }
 }
 
-/** An ID `encodeEvent` would write as it is: no CR, LF or NUL. */
+/**
+ * Whether a stream writes its `message` events as named ones: Rivulet's own
+ * dialect (no `codec`, `end: "event"`) does, as it always has; a stream with
+ * a dialect of its own writes them unnamed, as the classic servers and LLM
+ * APIs do. Every SSE client reads both as `message`.
+ */
+function namesMessage(stream: AnyStream): boolean {
+  return (stream.codec === undefined && stream.end === "event") || !Object.hasOwn(stream.events, "message");
+}
+
 /** The codec a stream's data travels with: its own, named in the contract, or `fallback`. */
 export function codecOf(stream: AnyStream, fallback: DataCodec): DataCodec {
   switch (stream.codec) {
@@ -152,6 +179,26 @@ export function codecOf(stream: AnyStream, fallback: DataCodec): DataCodec {
   }
 }
 
+/**
+ * The codec a stream's input travels with, the same on both sides. A stream
+ * that speaks plain JSON (`codec: "json"` or `"text"`: a text stream's events
+ * are strings, not its input) or a foreign dialect (an `end` other than
+ * Rivulet's end event) takes plain JSON, with no superjson `meta`; any other
+ * stream its data codec, so that Dates and Maps in the input arrive as they were.
+ */
+export function inputCodecOf(stream: AnyStream, fallback: DataCodec): DataCodec {
+  if (stream.codec === "json" || stream.codec === "text" || stream.end !== "event") return jsonCodec;
+  return codecOf(stream, fallback);
+}
+
+/** An ID the fast path may write as it is: no CR, LF or NUL, not too long, not the reserved end id. */
 function isPlainId(id: string): boolean {
-  return !id.includes("\n") && !id.includes("\r") && !id.includes("\0") && eventIdFits(id);
+  return !id.includes("\n") && !id.includes("\r") && !id.includes("\0") && eventIdFits(id) && id !== END_EVENT_ID;
+}
+
+function reservedId(): RivuletError {
+  return new RivuletError(
+    "INVALID_FIELD",
+    `The event ID "${END_EVENT_ID}" is reserved: the end event carries it, and a client that sends it back is answered 204.`,
+  );
 }

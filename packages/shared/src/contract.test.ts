@@ -205,7 +205,7 @@ describe("textCodec", () => {
     expect(textCodec.encode("Hello, this is a sentence.")).toEqual({ data: "Hello, this is a sentence." });
     expect(textCodec.decode("plain", undefined)).toBe("plain");
     const compiled = compileStream(stream({ events: { message: z.string() }, codec: "text" }), { codec: superjsonCodec, validate: true });
-    expect(compiled.frame("message", compiled.encode("message", "a\nb"))).toBe("event: message\ndata: a\ndata: b\n\n");
+    expect(compiled.frame("message", compiled.encode("message", "a\nb"))).toBe("data: a\ndata: b\n\n");
   });
 
   it("refuses a value that is not a string with INVALID_EVENT", () => {

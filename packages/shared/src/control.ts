@@ -7,6 +7,14 @@ export const RESERVED_PREFIX = "rivulet:";
 /** Sent once when a stream ends normally; clients stop and do not reconnect. */
 export const END_EVENT = "rivulet:end";
 
+/**
+ * The id the end event carries. A browser's `EventSource` reconnects after
+ * every response, the end event's too; presenting this id as `Last-Event-ID`,
+ * it is answered 204, on which `EventSource` stops (docs/protocol.md). No
+ * handler ever sees it, and none may send it.
+ */
+export const END_EVENT_ID = "rivulet:end";
+
 /** Sent once when a stream fails after it started; `data` is a {@link RivuletErrorJSON}. */
 export const ERROR_EVENT = "rivulet:error";
 

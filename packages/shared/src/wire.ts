@@ -3,10 +3,10 @@
  * format — framing helpers, control constants, the compiled stream. Not part
  * of the application API: import from `@rivulet/shared` in application code.
  */
-export { END_EVENT, ERROR_EVENT, KEEP_ALIVE, RESERVED_PREFIX } from "./control.js";
+export { END_EVENT, END_EVENT_ID, ERROR_EVENT, KEEP_ALIVE, RESERVED_PREFIX } from "./control.js";
 export { encodeData } from "./encode.js";
 export { listStreams, assertEventName } from "./contract.js";
-export { codecOf, compileStream } from "./compiled-stream.js";
+export { codecOf, compileStream, inputCodecOf } from "./compiled-stream.js";
 export type { CompiledStream, CompileOptions } from "./compiled-stream.js";
 export { MAX_TIMER_MS } from "./timers.js";
 export { MAX_EVENT_ID_BYTES, eventIdFits, fromLastEventIdHeader, toLastEventIdHeader } from "./event-id.js";
