@@ -174,6 +174,64 @@ describe("Last-Event-ID on reconnect", () => {
   });
 });
 
+describe("a stream whose events carry no id", () => {
+  /** Each response sends an event without an id, then ends as `end` says; the 4th sends rivulet:end. */
+  const idless = (end: (res: http.ServerResponse) => void) => async () => {
+    const server = await startServer((n, res) => {
+      openStream(res);
+      if (n === 3) return sendEnd(res);
+      sendEvent(res, "tick", n);
+      end(res);
+    });
+    const received: unknown[] = [];
+    const error = await expectRivuletError(
+      (async () => {
+        for await (const event of clientOf(server).noInput()) received.push(event.data);
+      })(),
+    );
+    expect(error.code).toBe("NETWORK_ERROR");
+    expect(error.message).toContain("Not requested again");
+    expect((error.cause as RivuletError).code).toBe("NETWORK_ERROR");
+    expect(received).toStrictEqual([0]);
+    expect(server.requests).toHaveLength(1);
+  };
+
+  it("is not requested again once it delivered an event: a cut is NETWORK_ERROR, after exactly 1 request", idless((res) => cut(res)));
+  it("nor after a destroyed socket", idless((res) => writeThenDestroy(res, "")));
+  it("nor after idleTimeoutMs of silence", async () => {
+    const server = await startServer((n, res) => {
+      openStream(res);
+      if (n === 0) sendEvent(res, "tick", 0);
+    });
+    const error = await expectRivuletError(collect(clientOf(server, { idleTimeoutMs: 50 }).noInput()));
+    expect(error.code).toBe("NETWORK_ERROR");
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("is requested again while it has delivered nothing", async () => {
+    const server = await startServer((n, res) => {
+      openStream(res);
+      if (n < 2) return cut(res, ": nothing yet\n\n");
+      sendEvent(res, "tick", n);
+      sendEnd(res);
+    });
+    expect((await collect(clientOf(server).noInput())).map((e) => e.data)).toStrictEqual([2]);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it("resumes as ever once an id came, even if later events carry none (the id is sticky)", async () => {
+    const server = await startServer((n, res) => {
+      openStream(res);
+      if (n === 1) return sendEnd(res);
+      sendEvent(res, "tick", 1, "1");
+      sendEvent(res, "tick", 2);
+      cut(res);
+    });
+    expect((await collect(clientOf(server).noInput())).map((e) => e.data)).toStrictEqual([1, 2]);
+    expect(lastEventIds(server)).toStrictEqual([undefined, "1"]);
+  });
+});
+
 describe("backoff and the server's retry: hint", () => {
   // Equal jitter: half the step, and Math.random() of the other half.
   it("waits as the hint says: with retry: 60000 and Math.random() = 0.5 it reconnects after 45 s, not before", async () => {
