@@ -274,7 +274,7 @@ describe("client disconnect", () => {
     await sleep(0);
     const before = activeTimeouts();
     const socket = await connect(Number(new URL(origin).port));
-    const reply = await rawExchange(socket, GET, /event: rivulet:end\ndata: \n\n\r\n0\r\n\r\n$/);
+    const reply = await rawExchange(socket, GET, /event: rivulet:end\nid: rivulet:end\ndata: \n\n\r\n0\r\n\r\n$/);
     expect(reply).toContain("event: tick");
     socket.destroy();
     await waitFor(async () => (await connectionCount(server)) === 0, "the connection to close");

@@ -52,7 +52,7 @@ const TICKER_BODY =
   `event: price\nmeta: {"values":{"at":["Date"]},"v":1}\n` +
   `data: {"symbol":"ACME","price":0,"at":"${AT.toISOString()}"}\n\n` +
   `event: halt\nid: 42\ndata: {"reason":"close"}\n\n` +
-  `event: ${END_EVENT}\ndata: \n\n`;
+  `event: ${END_EVENT}\nid: rivulet:end\ndata: \n\n`;
 
 async function refusal(response: Response) {
   expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");

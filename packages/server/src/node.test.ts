@@ -44,7 +44,7 @@ const PRICE_DATA = `{"symbol":"ACME","price":0,"at":"${AT.toISOString()}"}`;
 const TICKER_BODY =
   `event: price\nmeta: ${PRICE_META}\ndata: ${PRICE_DATA}\n\n` +
   `event: halt\nid: 42\ndata: {"reason":"close"}\n\n` +
-  `event: ${END_EVENT}\ndata: \n\n`;
+  `event: ${END_EVENT}\nid: rivulet:end\ndata: \n\n`;
 
 describe("node adapter: the wire protocol", () => {
   it("serves a GET with ?input= as SSE, with the stream headers", async () => {
@@ -80,7 +80,7 @@ describe("node adapter: the wire protocol", () => {
     const { base } = await start();
     const { events, ended } = await readStream((await fetch(`${base}/ticker${query({ symbol: "X" })}`)).body);
     expect(ended).toBe(true);
-    expect(events.at(-1)).toEqual({ event: END_EVENT, data: "", id: "42" });
+    expect(events.at(-1)).toEqual({ event: END_EVENT, data: "", id: "rivulet:end" });
     expect(events.filter((e) => e.event === END_EVENT)).toHaveLength(1);
   });
 
@@ -132,7 +132,7 @@ describe("node adapter: the wire protocol", () => {
     const { text, events } = await readStream(response.body);
     // The line break inside the data is escaped by JSON, so the data stays one line.
     expect(text).toBe(
-      `event: message\ndata: {"room":"lobby","text":"line one\\nline two"}\n\nevent: ${END_EVENT}\ndata: \n\n`,
+      `event: message\ndata: {"room":"lobby","text":"line one\\nline two"}\n\nevent: ${END_EVENT}\nid: rivulet:end\ndata: \n\n`,
     );
     expect(JSON.parse(events[0]!.data)).toEqual({ room: "lobby", text: "line one\nline two" });
   });

@@ -1,4 +1,4 @@
-import { RivuletError } from "@rivulet/shared";
+import { RivuletError, type StreamMethod } from "@rivulet/shared";
 import type { ResolvedOptions } from "./options.js";
 import { readStreamRequest, type RequestParts, type RequestReading, type StreamRequest } from "./request.js";
 import type { Route } from "./routes.js";
@@ -81,17 +81,17 @@ export function createPipeline<TRequest, TContext>(
         const error = RivuletError.from(thrown);
         // The client left while we read its body or ran `context`: nobody to answer, nothing to report.
         if (!parts.left?.()) options.onError(error, { path, phase });
-        return refusal(error);
+        return refusal(error, routes.get(path)?.stream.method);
       }
     },
     start: (accepted, sink, onFinish) => host.start(accepted.request, accepted.ctx, sink, onFinish),
   };
 }
 
-/** The answer to a refused request: the error's status and its JSON. */
-function refusal(error: RivuletError): Refusal {
+/** The answer to a refused request: the error's status and its JSON; a 405 says the methods allowed (`method`: the stream's own). */
+function refusal(error: RivuletError, method?: StreamMethod): Refusal {
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
-  if (error.code === "METHOD_NOT_SUPPORTED") headers["allow"] = "GET, POST";
+  if (error.code === "METHOD_NOT_SUPPORTED") headers["allow"] = method ?? "GET, POST";
   return { kind: "refusal", error, status: error.status, headers, body: JSON.stringify({ error: error.toJSON() }) };
 }
 

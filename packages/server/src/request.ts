@@ -1,5 +1,5 @@
-import { RivuletError, toIssues, type DataCodec } from "@rivulet/shared";
-import { fromLastEventIdHeader } from "@rivulet/shared/wire";
+import { RivuletError, jsonCodec, toIssues, type DataCodec } from "@rivulet/shared";
+import { fromLastEventIdHeader, inputCodecOf } from "@rivulet/shared/wire";
 import { readJsonBody } from "./body.js";
 import { checkDecodedInput, checkInputText } from "./input-limits.js";
 import type { Route } from "./routes.js";
@@ -33,6 +33,7 @@ export interface StreamRequest {
 /** What reading a request needs from its adapter. */
 export interface RequestReading {
   routes: ReadonlyMap<string, Route>;
+  /** The adapter's codec: a stream that names none reads its input with it. */
   codec: DataCodec;
   maxBodyBytes: number;
   bodyTimeoutMs: number | false;
@@ -41,7 +42,8 @@ export interface RequestReading {
 
 /**
  * Everything that can be refused before the stream starts but `context`:
- * method, path, a POST's body (see `readJsonBody`), input (not JSON:
+ * method (GET or POST, and the stream's own if it names one), path, a POST's
+ * body (see `readJsonBody`), input (read with the stream's codec, see `inputCodecOf`; not JSON:
  * `PARSE_ERROR`; nested deeper than `maxInputDepth`, holding itself or
  * failing the schema: `INVALID_INPUT`). `path` is the decoded path below the prefix.
  */
@@ -51,15 +53,21 @@ export async function readStreamRequest(path: string, parts: RequestParts, readi
   }
   const route = reading.routes.get(path);
   if (!route) throw new RivuletError("NOT_FOUND", `No stream at "${path}".`);
+  const { method } = route.stream;
+  if (method !== undefined && parts.method !== method) {
+    throw new RivuletError("METHOD_NOT_SUPPORTED", `The stream "${path}" is requested with ${method}, not ${parts.method}.`);
+  }
 
   const raw = parts.method === "GET" ? parts.query.get("input") : await readJsonBody(parts, reading);
-  const meta = parts.query.get("meta") ?? undefined;
+  const codec = inputCodecOf(route.stream, reading.codec);
+  // Plain JSON has no side channel: a `meta` parameter is not the input's, and is left alone.
+  const meta = codec === jsonCodec ? undefined : (parts.query.get("meta") ?? undefined);
   let input: unknown;
   if (raw !== null && raw !== "") {
     checkInputText(route.path, raw, reading.maxInputDepth);
     if (meta !== undefined) checkInputText(route.path, meta, reading.maxInputDepth);
     try {
-      input = reading.codec.decode(raw, meta);
+      input = codec.decode(raw, meta);
     } catch (cause) {
       throw new RivuletError("PARSE_ERROR", "The input is not valid JSON.", { cause });
     }

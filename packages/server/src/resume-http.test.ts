@@ -119,7 +119,7 @@ describe.each(adapters)("resume over %s", (_name, adapter) => {
     expect(events.map((e) => [e.event, e.id, e.data])).toStrictEqual([
       ["n", "2", "2"],
       ["n", "3", "3"],
-      [END_EVENT, "3", ""],
+      [END_EVENT, "rivulet:end", ""],
     ]);
   });
 

@@ -72,9 +72,10 @@ export function readMessage(event: string, id: string, encoded: EncodedData, che
 
 /**
  * The SSE block of a broker's message for a compiled stream, or `undefined`
- * for anything else. A validated wire form is written as it is when the
- * stream speaks superjson and has the event; otherwise the data is checked
- * and encoded, once per compiled stream.
+ * for anything else. A validated wire form (always superjson) is written as
+ * it is when the stream speaks superjson and has the event; otherwise (a
+ * stream whose codec is `json`, `text` or its own) the data is checked and
+ * encoded, once per compiled stream.
  * @throws {RivuletError} `INVALID_EVENT` as `CompiledStream.encode`.
  */
 export function frameShared(item: unknown, compiled: CompiledStream): string | undefined {

@@ -1,4 +1,4 @@
-import { compileStream, type CompiledStream } from "@rivulet/shared/wire";
+import { END_EVENT_ID, compileStream } from "@rivulet/shared/wire";
 import { KeepAlive } from "./keep-alive.js";
 import type { ResolvedOptions } from "./options.js";
 import { canPush } from "./push.js";
@@ -6,7 +6,7 @@ import type { StreamRequest } from "./request.js";
 import type { Route } from "./routes.js";
 import type { Sink } from "./sink.js";
 import { PullSource, PushedSource } from "./sources.js";
-import { StreamWriter, type WriterHost } from "./writer.js";
+import { StreamWriter, lastBytes, type ServedStream, type WriterHost } from "./writer.js";
 
 /** A stream being served; the adapter aborts it when the client leaves. */
 export interface OpenStream {
@@ -29,12 +29,13 @@ export function createStreamHost(options: ResolvedOptions<never, unknown>): Stre
     maxDurationMs: options.maxDurationMs,
     report: (error, path, phase) => options.onError(error, { path, phase }),
   };
-  const compiled = new Map<Route, CompiledStream>();
-  const compiledOf = (route: Route): CompiledStream => {
-    let stream = compiled.get(route);
+  const served = new Map<Route, ServedStream>();
+  const servedOf = (route: Route): ServedStream => {
+    let stream = served.get(route);
     if (!stream) {
-      stream = compileStream(route.stream, { codec: options.codec, validate: options.validate });
-      compiled.set(route, stream);
+      const compiled = compileStream(route.stream, { codec: options.codec, validate: options.validate });
+      stream = { compiled, path: route.path, last: lastBytes(compiled), closeIsEnd: route.stream.end === "close" };
+      served.set(route, stream);
     }
     return stream;
   };
@@ -42,7 +43,13 @@ export function createStreamHost(options: ResolvedOptions<never, unknown>): Stre
   return {
     start(request, ctx, sink, onFinish) {
       const { route, input, lastEventId } = request;
-      const writer = new StreamWriter(host, compiledOf(route), route.path, sink, lastEventId !== undefined, onFinish);
+      const writer = new StreamWriter(host, servedOf(route), sink, lastEventId !== undefined, onFinish);
+      // The client saw the end event and came back (a plain `EventSource` always does): there is
+      // nothing after the end, and the 204 makes it stop. The handler never sees the reserved id.
+      if (lastEventId === END_EVENT_ID) {
+        writer.complete();
+        return writer;
+      }
       try {
         const events = route.handler({
           input,

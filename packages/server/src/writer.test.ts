@@ -1,4 +1,4 @@
-import { defineContract, stream, type RivuletError } from "@rivulet/shared";
+import { RivuletError, defineContract, stream, type AnyStream } from "@rivulet/shared";
 import { ERROR_EVENT, KEEP_ALIVE } from "@rivulet/shared/wire";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
@@ -11,7 +11,11 @@ import { createStreamHost } from "./stream-host.js";
  * The stream loop without a transport: a recording sink, fake timers, and
  * iterators that need no HTTP. The adapters' own tests cover the sockets.
  */
-const contract = defineContract({ s: stream({ events: { n: z.object({ n: z.number() }) } }) });
+const contract = defineContract({
+  s: stream({ events: { n: z.object({ n: z.number() }) } }),
+  /** A stream whose normal end is the close: the close can say nothing else. */
+  closed: stream({ events: { message: z.string() }, codec: "text", end: "close" }),
+});
 
 /** A sink that records what it is given. */
 function recordingSink() {
@@ -26,14 +30,18 @@ function recordingSink() {
   return { record, sink };
 }
 
-function start(handler: Route["handler"], options: { keepAliveMs?: number | false; lastEventId?: string } = {}) {
+function start(
+  handler: Route["handler"],
+  options: { keepAliveMs?: number | false; maxDurationMs?: number; lastEventId?: string; stream?: AnyStream } = {},
+) {
   const errors: RivuletError[] = [];
   const resolved = resolveOptions<never, unknown>({
     keepAliveMs: options.keepAliveMs ?? false,
+    ...(options.maxDurationMs === undefined ? {} : { maxDurationMs: options.maxDurationMs }),
     onError: (error) => errors.push(error),
   });
   const { record, sink } = recordingSink();
-  const route: Route = { path: "s", stream: contract.s, handler };
+  const route: Route = { path: "s", stream: options.stream ?? contract.s, handler };
   const run = createStreamHost(resolved).start({ route, input: undefined, lastEventId: options.lastEventId }, undefined, sink);
   return { run, sink: record, errors };
 }
@@ -104,9 +112,54 @@ describe("StreamWriter and the shared keep-alive timer", () => {
       { keepAliveMs: 50 },
     );
     await vi.advanceTimersByTimeAsync(0);
-    expect(sink.writes).toEqual(['event: n\ndata: {"n":1}\n\n', 'event: n\ndata: {"n":2}\n\n', "event: rivulet:end\ndata: \n\n"]);
+    expect(sink.writes).toEqual(['event: n\ndata: {"n":1}\n\n', 'event: n\ndata: {"n":2}\n\n', "event: rivulet:end\nid: rivulet:end\ndata: \n\n"]);
     expect(sink.ended).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("rotates a stream after maxDurationMs, but not one whose close is its normal end (end: close)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const rotated = start(async function* () {
+      yield { event: "n", data: { n: 1 } };
+      await never();
+    }, { maxDurationMs: 1_000 });
+    const kept = start(async function* () {
+      yield { event: "message", data: "one" };
+      await never();
+    }, { maxDurationMs: 1_000, stream: contract.closed });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(rotated.sink.writes.at(-1)).toBe("retry: 500\n\n");
+    expect(rotated.sink.ended).toBe(true);
+    expect(kept.sink.writes).toEqual(["data: one\n\n"]);
+    expect(kept.sink.ended).toBe(false);
+    kept.run.abort();
+  });
+
+  it("ends a close-ended stream that fails with SLOW_CONSUMER with the error event, not a retry hint that would read as its end", async () => {
+    const slow = async function* () {
+      yield { event: "message", data: "one" };
+      throw new RivuletError("SLOW_CONSUMER", "Behind.");
+    };
+    const closed = start(slow, { stream: contract.closed });
+    await vi.waitFor(() => expect(closed.sink.ended).toBe(true));
+    expect(closed.sink.writes).toEqual([
+      "data: one\n\n",
+      `event: ${ERROR_EVENT}\ndata: {"code":"SLOW_CONSUMER","message":"Behind."}\n\n`,
+    ]);
+    const named = start(async function* () {
+      yield { event: "n", data: { n: 1 } };
+      throw new RivuletError("SLOW_CONSUMER", "Behind.");
+    });
+    await vi.waitFor(() => expect(named.sink.ended).toBe(true));
+    expect(named.sink.writes.at(-1)).toBe("retry: 500\n\n");
+  });
+
+  it("writes nothing after the handler's last event when the close is the end, and ends the response", async () => {
+    const { sink } = start(async function* () {
+      yield { event: "message", data: "last" };
+    }, { stream: contract.closed });
+    await vi.waitFor(() => expect(sink.ended).toBe(true));
+    expect(sink.writes).toEqual(["data: last\n\n"]);
   });
 
   it("finishes leaving a stream whose iterator's return() throws or breaks the protocol, and reports the throw", async () => {

@@ -1,12 +1,13 @@
 import { RivuletError, encodeEvent } from "@rivulet/shared";
-import { END_EVENT, ERROR_EVENT, KEEP_ALIVE, type CompiledStream } from "@rivulet/shared/wire";
+import { END_EVENT, END_EVENT_ID, ERROR_EVENT, KEEP_ALIVE, type CompiledStream } from "@rivulet/shared/wire";
 import type { KeepAlive, KeepAliveTarget } from "./keep-alive.js";
 import type { PushTarget } from "./push.js";
 import { frameShared } from "./shared-message.js";
 import type { Sink } from "./sink.js";
 import type { ErrorPhase } from "./types.js";
 
-const END = encodeEvent({ event: END_EVENT, data: "" });
+/** Rivulet's end event, with the reserved id that makes a plain `EventSource` stop (see `END_EVENT_ID`). */
+const END = encodeEvent({ event: END_EVENT, id: END_EVENT_ID, data: "" });
 /** The reconnection hint written when `maxDurationMs` rotates a connection. */
 export const ROTATE_RETRY_MS = 500;
 const ROTATE = `retry: ${ROTATE_RETRY_MS}\n\n`;
@@ -27,6 +28,30 @@ interface Yielded {
   data: unknown;
   id?: string | undefined;
   retry?: number | undefined;
+}
+
+/** One stream of the contract as an adapter serves it: compiled once, with how it ends. */
+export interface ServedStream {
+  readonly compiled: CompiledStream;
+  /** The stream's path, for `onError`. */
+  readonly path: string;
+  /** What a normal end writes after the handler's last event: the end event, a data sentinel, or nothing. */
+  readonly last: string;
+  /**
+   * Whether the response closing is the stream's normal end (`end: "close"`). A
+   * close can then say nothing else: such a stream is not rotated, and a
+   * failure that would ask the client to resume ends it with the error event.
+   */
+  readonly closeIsEnd: boolean;
+}
+
+/** What a normal end writes, for each kind of `end`. */
+export function lastBytes(compiled: CompiledStream): string {
+  const { end } = compiled.stream;
+  if (end === "event") return END;
+  // The handler yields a named end event itself, and a close says it all.
+  if (end === "close" || "event" in end) return "";
+  return encodeEvent({ data: end.data });
 }
 
 /** What all the writers of one adapter share. */
@@ -67,15 +92,13 @@ export class StreamWriter implements PushTarget<unknown>, KeepAliveTarget {
   #controller: AbortController | undefined;
   #rotation: ReturnType<typeof setTimeout> | undefined;
   readonly #host: WriterHost;
-  readonly #compiled: CompiledStream;
-  readonly #path: string;
+  readonly #stream: ServedStream;
   readonly #sink: Sink;
   readonly #onFinish: (() => void) | undefined;
 
-  constructor(host: WriterHost, compiled: CompiledStream, path: string, sink: Sink, resumed: boolean, onFinish?: () => void) {
+  constructor(host: WriterHost, stream: ServedStream, sink: Sink, resumed: boolean, onFinish?: () => void) {
     this.#host = host;
-    this.#compiled = compiled;
-    this.#path = path;
+    this.#stream = stream;
     this.#sink = sink;
     this.#onFinish = onFinish;
     this.#state = resumed ? "fresh" : "open";
@@ -97,7 +120,7 @@ export class StreamWriter implements PushTarget<unknown>, KeepAliveTarget {
     this.#source = source;
     const { keepAlive, maxDurationMs } = this.#host;
     keepAlive?.add(this);
-    if (maxDurationMs !== false) {
+    if (maxDurationMs !== false && !this.#stream.closeIsEnd) {
       // Less up to 10 %, so that connections opened together do not all rotate together.
       this.#rotation = setTimeout(() => this.#rotate(), maxDurationMs * (1 - 0.1 * Math.random()));
     }
@@ -115,7 +138,7 @@ export class StreamWriter implements PushTarget<unknown>, KeepAliveTarget {
     }
     let chunk: string;
     try {
-      chunk = frame(item, this.#compiled);
+      chunk = frame(item, this.#stream.compiled);
     } catch (thrown) {
       this.#fail(thrown);
       return false;
@@ -133,9 +156,12 @@ export class StreamWriter implements PushTarget<unknown>, KeepAliveTarget {
         this.#finish(() => this.#sink.noContent());
         return;
       case "open":
-      case "draining":
-        this.#finish(() => this.#sink.write(END));
+      case "draining": {
+        const { last } = this.#stream;
+        if (last === "") this.abort();
+        else this.#finish(() => this.#sink.write(last));
         return;
+      }
     }
   }
 
@@ -235,10 +261,12 @@ export class StreamWriter implements PushTarget<unknown>, KeepAliveTarget {
    * (`Retry-After`), which the client retries with backoff. Once bytes went
    * out, that broker failure and a slow consumer end the stream like a
    * rotation — a `retry:` hint and no end event — so the client resumes from
-   * its last event. Anything else is final: the error event.
+   * its last event, unless a close is the stream's normal end. Anything else
+   * is final: the error event, in every dialect (a foreign client ignores an
+   * event it does not know, and sees the stream end without its end marker).
    */
   #endWith(error: RivuletError): void {
-    const retryable = error.code === "BROKER_UNAVAILABLE" || error.code === "SLOW_CONSUMER";
+    const retryable = (error.code === "BROKER_UNAVAILABLE" || error.code === "SLOW_CONSUMER") && !this.#stream.closeIsEnd;
     if (error.code === "BROKER_UNAVAILABLE" && this.#state === "fresh") {
       const headers = { "content-type": "application/json; charset=utf-8", "retry-after": String(BROKER_RETRY_AFTER_S) };
       this.#sink.refuse(error.status, headers, JSON.stringify({ error: error.toJSON() }));
@@ -248,7 +276,7 @@ export class StreamWriter implements PushTarget<unknown>, KeepAliveTarget {
   }
 
   #report(error: unknown, phase: ErrorPhase): void {
-    this.#host.report(RivuletError.from(error), this.#path, phase);
+    this.#host.report(RivuletError.from(error), this.#stream.path, phase);
   }
 }
 

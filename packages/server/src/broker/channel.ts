@@ -41,9 +41,10 @@ export interface Channel<S extends AnyStream> {
  * await rooms.publish("lobby", { event: "message", data: { from: "ada", text: "hi" } });
  */
 export function createChannel<S extends AnyStream>(broker: Broker, stream: S): Channel<S> {
-  // Brokers keep data as superjson: what a channel checked travels in that form, and no
-  // subscriber (nor any other process) checks or encodes it again.
-  const compiled = compileStream(stream, { codec: superjsonCodec, validate: true });
+  // Brokers keep data as superjson, whatever codec the stream speaks on the wire: what a channel
+  // checked travels in that form, and no subscriber (nor any other process) checks it again; a
+  // stream with a codec of its own encodes it once per adapter (see `frameShared`).
+  const compiled = compileStream(stream, { codec: superjsonCodec, validate: true, ignoreStreamCodec: true });
   return {
     async publish(topic, message) {
       return broker.publish(topic, withWire(message, compiled.encode(message.event, message.data)));

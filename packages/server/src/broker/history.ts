@@ -1,5 +1,5 @@
 import { RivuletError } from "@rivulet/shared";
-import { MAX_EVENT_ID_BYTES, eventIdFits, type OptionRule } from "@rivulet/shared/wire";
+import { END_EVENT_ID, MAX_EVENT_ID_BYTES, eventIdFits, type OptionRule } from "@rivulet/shared/wire";
 
 /** What a broker may do with a resuming subscriber's last event ID. */
 export type ResumePlan<T> = { replay: T[] } | { gap: true };
@@ -33,13 +33,14 @@ export function historyGap(topic: string, lastEventId: string): RivuletError {
 
 /**
  * Refuses a custom message ID the wire cannot carry: it is sent back as `Last-Event-ID`.
- * @throws {RivuletError} `INVALID_FIELD` for an empty ID, one with CR, LF or NUL, or one over `MAX_EVENT_ID_BYTES`.
+ * @throws {RivuletError} `INVALID_FIELD` for an empty ID, one with CR, LF or NUL, one over
+ * `MAX_EVENT_ID_BYTES`, or the end event's reserved ID (a client presenting it is answered 204).
  */
 export function assertMessageId(id: string): void {
-  if (id === "" || /[\r\n\0]/.test(id) || !eventIdFits(id)) {
+  if (id === "" || /[\r\n\0]/.test(id) || !eventIdFits(id) || id === END_EVENT_ID) {
     throw new RivuletError(
       "INVALID_FIELD",
-      `A message ID must be non-empty, without CR, LF or NUL, and at most ${MAX_EVENT_ID_BYTES} bytes of UTF-8: ${JSON.stringify(id.slice(0, 40))}`,
+      `A message ID must be non-empty, without CR, LF or NUL, at most ${MAX_EVENT_ID_BYTES} bytes of UTF-8, and not "${END_EVENT_ID}": ${JSON.stringify(id.slice(0, 40))}`,
     );
   }
 }
