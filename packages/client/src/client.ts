@@ -1,12 +1,5 @@
-import {
-  isStream,
-  jsonCodec,
-  superjsonCodec,
-  type AnyStream,
-  type ContractTree,
-  type DataCodec,
-} from "@rivulet/shared";
-import { checkOptions, codecOf, compileStream, option, type OptionRule } from "@rivulet/shared/wire";
+import { isStream, superjsonCodec, type AnyStream, type ContractTree } from "@rivulet/shared";
+import { checkOptions, compileStream, inputCodecOf, option, type OptionRule } from "@rivulet/shared/wire";
 import { createEventReader } from "./dialect.js";
 import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
 import { createSubscription } from "./subscription.js";
@@ -130,17 +123,6 @@ export function createClient<TContract extends ContractTree>(
     return Object.freeze(out);
   };
   return build(contract, []) as Client<TContract>;
-}
-
-/**
- * How a stream's input travels. A server that speaks plain JSON (a stream
- * with `codec: "json"` or `"text"`, or one that does not end with Rivulet's
- * end event) gets plain JSON, never superjson's `meta`; a Rivulet stream gets
- * its data codec, so that Dates and Maps in the input come back as they were.
- */
-function inputCodecOf(stream: AnyStream, fallback: DataCodec): DataCodec {
-  if (stream.codec === "json" || stream.codec === "text" || stream.end !== "event") return jsonCodec;
-  return codecOf(stream, fallback);
 }
 
 function isAbsoluteUrl(text: string): boolean {
