@@ -44,7 +44,7 @@ source.addEventListener("progress", (event) => {
 });
 
 // Rivulet ends every stream with this event. Without close(), EventSource
-// would take the closed connection for a dropped one and start over.
+// would reconnect once more, with the end event's id, to be answered 204.
 source.addEventListener("rivulet:end", () => {
   source.close();
   setStatus("done");
