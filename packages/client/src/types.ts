@@ -21,7 +21,8 @@ export interface ReconnectOptions {
    */
   initialDelayMs?: number;
   /**
-   * The largest backoff step, in ms: no wait is longer.
+   * The largest backoff step, in ms: no wait is longer, not even one a 429 or 503's
+   * `Retry-After` asks for (the wait is the longer of the backoff and `Retry-After`, cut here).
    * @default 30000
    */
   maxDelayMs?: number;
@@ -50,18 +51,23 @@ export interface ClientOptions {
    */
   validate?: boolean;
   /**
-   * How event data and input are encoded; must match the server's.
+   * How event data and input are encoded; must match the server's. For streams whose
+   * contract names no `codec`: a stream's own codec always wins.
    * @default superjsonCodec
    */
   codec?: DataCodec;
   /**
    * `GET` puts the input in the query string (what `EventSource` can do); `POST` sends it as the body, for large inputs.
+   * For streams whose contract names no `method`: a stream's own `method` always wins.
    * @default "GET"
    */
   method?: "GET" | "POST";
   /**
-   * Reconnect after network errors, 5xx responses, a dead connection, or a
-   * response that ends before the server's end event; `false` throws instead.
+   * Reconnect after network errors, 5xx responses, a 429 with `Retry-After`, a
+   * dead connection, or a response that ends before the stream's end; `false`
+   * throws instead. A stream whose events carry no id is not requested again
+   * once it delivered an event: a new request would start it over, so the
+   * drop is thrown as `NETWORK_ERROR`.
    * @default { initialDelayMs: 1000, maxDelayMs: 30000, maxAttempts: Infinity }
    */
   reconnect?: ReconnectOptions | false;
