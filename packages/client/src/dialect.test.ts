@@ -73,6 +73,22 @@ describe('end: "close"', () => {
     expect((await collect(client.article())).map((e) => e.data)).toStrictEqual(["whole"]);
   });
 
+  it("still fails on a broken connection (a chunked body cut short): NETWORK_ERROR, and not requested again after events", async () => {
+    const { server, client } = await clientFor((_req, res) => {
+      openStream(res);
+      res.write("data: one\n\n", () => res.destroy());
+    });
+    const received: string[] = [];
+    const error = await expectRivuletError(
+      (async () => {
+        for await (const event of client.article()) received.push(event.data);
+      })(),
+    );
+    expect(error.code).toBe("NETWORK_ERROR");
+    expect(received).toStrictEqual(["one"]);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("joins several data: lines with LF", async () => {
     const { client } = await clientFor((_req, res) => {
       openStream(res);
