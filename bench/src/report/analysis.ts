@@ -82,4 +82,17 @@ second paired run of the throughput rows:
 Fan-out held: 10,000 subscribers p99 172.4 → 171.6 ms (raw node 171.8 → 146.3 ms in the
 same runs), RSS per connection 7.2 → 7.1 KB; with the Redis broker (the message is now
 framed once per process instead of decoded, validated and encoded again per process)
-p99 480.6 → 347.6 ms and CPU per delivery 11.2 → 10.4 µs at 10,000 subscribers.`;
+p99 480.6 → 347.6 ms and CPU per delivery 11.2 → 10.4 µs at 10,000 subscribers.
+
+## Before and after stream dialects (issue 11)
+
+Dialects (a stream's own codec, end and method) touch the default path only with one id
+comparison per event (the reserved end id) and a framing function chosen once per
+compiled stream. Two paired \`--only throughput\` runs against 18de65e (the commit before)
+swung both ways with the machine — "validate on, superjson", small event: 262k → 223k in
+the first pair, 231k → 235k in the second, while better-sse alone moved −21 % and +28 % —
+so the per-event cost was also counted with callgrind (instructions, repeatable whatever
+the machine does; compileStream's encode + frame with an id, and the typed client reading
+a body through a custom \`fetch\`): validate on + superjson 21,639 → 21,334 instructions per
+small event, validate off + JSON 19,147 → 19,159, the 4 KB event ≈ 352k → 327k, the client
+52.7k → 51.5k. No loss on the default path.`;
