@@ -3,7 +3,7 @@ import type { ContractTree } from "@rivulet/shared";
 import { createFetchHandler, type FetchHandler } from "./fetch.js";
 import { createNodeHandler, type NodeHandler } from "./node.js";
 import { resolveOptions } from "./options.js";
-import { buildRoutes } from "./routes.js";
+import { ROUTES, buildRoutes } from "./routes.js";
 import type { AdapterOptions, Handlers } from "./types.js";
 
 /** A served contract: the same streams behind a node handler or a fetch handler. */
@@ -75,5 +75,7 @@ export function implement<TContract extends ContractTree, TContext = undefined>(
     fetchHandler,
     fetch: (request) => (defaultFetch ??= fetchHandler())(request),
   };
+  // Non-enumerable: the router still spreads and prints as its public members.
+  Object.defineProperty(router, ROUTES, { value: routes });
   return router;
 }

@@ -1,5 +1,18 @@
 import { RivuletError, isStream, type AnyStream, type ContractTree } from "@rivulet/shared";
 
+/**
+ * Where a router keeps its routes, for the integrations of this package
+ * (`toTRPC`): a symbol, so that it stays off the router's public type.
+ */
+export const ROUTES = Symbol("rivulet.routes");
+
+/** The routes of a router made by `implement`, or `undefined` for anything else. */
+export function routesOf(router: unknown): Map<string, Route> | undefined {
+  if (typeof router !== "object" || router === null) return undefined;
+  const routes = (router as { [ROUTES]?: unknown })[ROUTES];
+  return routes instanceof Map ? (routes as Map<string, Route>) : undefined;
+}
+
 /** A stream and its handler, found by path. */
 export interface Route {
   path: string;

@@ -41,6 +41,12 @@ export interface CompiledStream {
    */
   encode(event: string, data: unknown): EncodedData;
   /**
+   * Checks one event's data (unless validation is off) and returns it parsed by
+   * its schema, for a transport that carries values rather than wire text (tRPC).
+   * @throws {RivuletError} `INVALID_EVENT` as {@link CompiledStream.encode}.
+   */
+  check(event: string, data: unknown): unknown;
+  /**
    * Frames an encoded event as one SSE block. A stream with a dialect of its
    * own (a `codec` or an `end`) writes its `message` events without an
    * `event:` line: that is the standard's default type.
@@ -106,18 +112,16 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
     encode(event, data) {
       const plan = planOf(event);
       if (!validate) return codec.encode(data);
-      const result = plan.schema.safeParse(data);
-      if (!result.success) {
-        throw new RivuletError("INVALID_EVENT", `Event "${event}" failed its schema and was not sent.`, {
-          cause: result.error,
-          issues: toIssues(result.error.issues),
-        });
-      }
-      if (!plan.reshapes) return plan.encodeParsed(result.data);
+      const parsed = parseSent(event, plan, data);
+      if (!plan.reshapes) return plan.encodeParsed(parsed);
       // Back to the input form (stripped of unknown keys, defaults filled in) where the schema
       // can say it (`z.codec`, `default`, `catch`, `coerce`); a one-way `transform` cannot, and
       // the data travels as the handler gave it, which the schema has just accepted.
-      return codec.encode(inputForm(plan.schema, result.data, data));
+      return codec.encode(inputForm(plan.schema, parsed, data));
+    },
+    check(event, data) {
+      const plan = planOf(event);
+      return validate ? parseSent(event, plan, data) : data;
     },
     // Chosen once: a stream in Rivulet's own dialect frames every event as it always has.
     frame: namesMessage(stream) ? frame : (event, encoded, id, retry) => event === "message" ? unnamed(encoded, id, retry) : frame(event, encoded, id, retry),
@@ -140,6 +144,18 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
       return result.data;
     },
   };
+}
+
+/** An event's data to send, parsed by its schema. */
+function parseSent(event: string, plan: EventPlan, data: unknown): unknown {
+  const result = plan.schema.safeParse(data);
+  if (!result.success) {
+    throw new RivuletError("INVALID_EVENT", `Event "${event}" failed its schema and was not sent.`, {
+      cause: result.error,
+      issues: toIssues(result.error.issues),
+    });
+  }
+  return result.data;
 }
 
 /** What passed `schema` as `parsed`, back in its input form; `yielded` where the schema cannot go back. */
