@@ -3,6 +3,7 @@ import { hono } from "./hono.js";
 import { raw } from "./raw.js";
 import { rivuletRedis } from "./rivulet-redis.js";
 import { rivuletDefault, rivuletJson, rivuletJsonNoValidate, rivuletNoValidate, rivuletYield } from "./rivulet.js";
+import { rivuletTrpc } from "./rivulet-trpc.js";
 import { trpc } from "./trpc.js";
 import type { Contender, ContenderId } from "./types.js";
 
@@ -14,6 +15,7 @@ export const CONTENDERS: readonly Contender[] = [
   rivuletJson,
   rivuletDefault,
   trpc,
+  rivuletTrpc,
   betterSse,
   hono,
 ];

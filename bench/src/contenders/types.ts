@@ -10,6 +10,7 @@ export type ContenderId =
   | "rivulet-yield"
   | "rivulet-redis"
   | "trpc"
+  | "rivulet-trpc"
   | "better-sse"
   | "hono";
 
