@@ -15,8 +15,8 @@ afterEach(async () => {
   for (const item of opened.splice(0).reverse()) await item.close();
 });
 
-async function app(counterEnd?: number): Promise<App> {
-  const started = await startApp(counterEnd);
+async function app(): Promise<App> {
+  const started = await startApp();
   opened.push(started);
   return started;
 }
@@ -103,7 +103,7 @@ describe("toTRPC through tRPC's client and standalone server", () => {
 
   it("resumes across 12 random cuts with nothing lost and nothing twice", async () => {
     const end = 400;
-    const target = await app(end);
+    const target = await app();
     // Seeded, so that a failure can be replayed: each of the first 12 connections is cut after 150..1,500 bytes.
     let seed = 12;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -113,7 +113,7 @@ describe("toTRPC through tRPC's client and standalone server", () => {
     opened.push(proxy);
     const { values, error } = await collect<Counter>(
       (handlers) => connect(proxy.origin).live.counter.subscribe(undefined, handlers),
-      (received) => received.length === end || received.some((value) => "id" in value && value.id === String(end)),
+      (received) => received.length === end,
     );
     expect(error).toBeUndefined();
     const numbers = values.map((value) => ("id" in value ? value.data.data.n : Number.NaN));
@@ -125,7 +125,7 @@ describe("toTRPC through tRPC's client and standalone server", () => {
   });
 
   it("runs the handler's finally, with its signal aborted, after unsubscribe()", async () => {
-    const target = await app(3);
+    const target = await app();
     const { values } = await collect<Counter>(
       (handlers) => connect(target.url).live.counter.subscribe(undefined, handlers),
       (received) => received.length === 3,

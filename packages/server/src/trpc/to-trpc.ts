@@ -147,13 +147,8 @@ async function* relay(
   try {
     const ctx = context === undefined ? opts.ctx : await context(opts.ctx);
     iterator = route.handler({ input: opts.input.input, lastEventId: opts.input.lastEventId, ctx, signal })[Symbol.asyncIterator]();
-    const aborted = new Promise<IteratorResult<unknown>>((resolve) => {
-      const done = (): void => resolve({ done: true, value: undefined });
-      if (signal.aborted) done();
-      else signal.addEventListener("abort", done, { once: true });
-    });
     for (;;) {
-      const result = await Promise.race([iterator.next(), aborted]);
+      const result = await nextOrAbort(iterator, signal);
       if (result.done === true) return;
       const { event, data, id } = result.value as { event: string; data: unknown; id?: string };
       const value = { event, data: compiled.check(event, data) };
@@ -165,4 +160,28 @@ async function* relay(
     controller.abort();
     await iterator?.return?.();
   }
+}
+
+/**
+ * The iterator's next result, or `done` as soon as `signal` aborts. A
+ * listener per call, removed when the result comes: racing one long-lived
+ * abort promise instead would keep a reaction per event until the end.
+ */
+function nextOrAbort(iterator: AsyncIterator<unknown>, signal: AbortSignal): Promise<IteratorResult<unknown>> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return resolve({ done: true, value: undefined });
+    const onAbort = (): void => resolve({ done: true, value: undefined });
+    signal.addEventListener("abort", onAbort, { once: true });
+    const settle = (): void => signal.removeEventListener("abort", onAbort);
+    iterator.next().then(
+      (result) => {
+        settle();
+        resolve(result);
+      },
+      (thrown: unknown) => {
+        settle();
+        reject(thrown);
+      },
+    );
+  });
 }
