@@ -166,6 +166,18 @@ describe("toTRPC through tRPC's client and standalone server", () => {
     expect(resumed.values.map((value) => ("id" in value ? value.data.data.text : ""))).toEqual(["b", "c"]);
   });
 
+  it("tells the client of a history gap with PRECONDITION_FAILED, which tRPC does not retry", async () => {
+    const target = await app();
+    const client = connect(target.url);
+    await client.post.mutate({ room: "lobby", text: "a" });
+    const { values, error } = await collect<Room>(
+      (handlers) => client.live.chat.room.subscribe({ room: "lobby", lastEventId: "0-1" }, handlers),
+      () => false,
+    );
+    expect(values).toEqual([]);
+    expect((error as TRPCClientError<AppRouter>).data?.code).toBe("PRECONDITION_FAILED");
+  });
+
   it("keeps the app's query and mutation working beside the streams", async () => {
     const target = await app();
     const client = connect(target.url, "grace");
@@ -183,6 +195,32 @@ describe("toTRPC's misuse and error mapping", () => {
     // A copy has the router's members but not what `implement` keeps for its integrations.
     const fake = { ...real };
     expect(() => toTRPC(t, fake)).toThrow(expect.objectContaining({ code: "INVALID_OPTION" }));
+  });
+
+  it("maps tRPC's context with options.context, whose errors reach the caller as TRPCErrors", async () => {
+    const t = initTRPC.context<{ token: string }>().create();
+    const router = implement<typeof contract.chat, { user: string }>(contract.chat, {
+      room: async function* ({ ctx, input }) {
+        yield { event: "message", data: { from: ctx.user, text: input.room } };
+      },
+    });
+    const live = toTRPC(t, router, {
+      context: ({ token }) => {
+        if (token === "") throw new RivuletError("UNAUTHORIZED", "No token");
+        if (token === "banned") throw new TRPCError({ code: "FORBIDDEN", message: "Banned" });
+        return { user: token };
+      },
+    });
+    const createCaller = t.createCallerFactory(t.router({ live }));
+    const first = async (token: string): Promise<unknown> => {
+      for await (const value of await createCaller({ token }).live.room({ room: "lobby" })) return value;
+      return undefined;
+    };
+    expect(await first("ada")).toEqual({ event: "message", data: { from: "ada", text: "lobby" } });
+    await expect(first("")).rejects.toMatchObject({ code: "UNAUTHORIZED", message: "No token" });
+    await expect(first("banned")).rejects.toMatchObject({ code: "FORBIDDEN", message: "Banned" });
+    // @ts-expect-error: the handlers' context differs from tRPC's, so `context` is required.
+    toTRPC(t, router);
   });
 
   it("maps codes both ways and hides server faults", () => {
