@@ -141,6 +141,20 @@ describe("compileStream: schemas that transform", () => {
     expect(server.encode("transform", { at: AT.toISOString() }).data).toBe(JSON.stringify({ at: AT.toISOString() }));
   });
 
+  it("check returns the schema's output, validated or not, and refuses what fails the schema", () => {
+    for (const validate of [true, false]) {
+      const server = compileStream(reshaping.s, { codec: jsonCodec, validate });
+      for (const [event, yielded, output] of cases) expect(server.check(event, yielded)).toEqual(output);
+    }
+    const checked = compileStream(contract.s, { codec: jsonCodec, validate: true });
+    expect(() => checked.check("note", { text: 1 })).toThrow(expect.objectContaining({ code: "INVALID_EVENT" }));
+    expect(() => checked.check("other", {})).toThrow(expect.objectContaining({ code: "INVALID_EVENT" }));
+    // Off, a schema that only checks is not run: the value is the handler's, as it is.
+    const unchecked = compileStream(contract.s, { codec: jsonCodec, validate: false });
+    const data = { text: 1 };
+    expect(unchecked.check("note", data)).toBe(data);
+  });
+
   it("types the yield as the schema's input and the client's data as its output", () => {
     expectTypeOf<Extract<InferYield<Reshaping>, { event: "transform" }>["data"]>().toEqualTypeOf<{ at: string }>();
     expectTypeOf<InferEventData<Reshaping, "transform">>().toEqualTypeOf<{ at: Date }>();

@@ -41,8 +41,10 @@ export interface CompiledStream {
    */
   encode(event: string, data: unknown): EncodedData;
   /**
-   * Checks one event's data (unless validation is off) and returns it parsed by
-   * its schema, for a transport that carries values rather than wire text (tRPC).
+   * Checks one event's data and returns it parsed by its schema, for a
+   * transport that carries values rather than wire text (tRPC). With
+   * validation off, a schema that transforms still runs, as `decode` runs it:
+   * no Rivulet client parses the value on the other side.
    * @throws {RivuletError} `INVALID_EVENT` as {@link CompiledStream.encode}.
    */
   check(event: string, data: unknown): unknown;
@@ -121,7 +123,7 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
     },
     check(event, data) {
       const plan = planOf(event);
-      return validate ? parseSent(event, plan, data) : data;
+      return !validate && !plan.reshapes ? data : parseSent(event, plan, data);
     },
     // Chosen once: a stream in Rivulet's own dialect frames every event as it always has.
     frame: namesMessage(stream) ? frame : (event, encoded, id, retry) => event === "message" ? unnamed(encoded, id, retry) : frame(event, encoded, id, retry),
