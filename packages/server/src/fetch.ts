@@ -1,6 +1,6 @@
 import { RivuletError } from "@rivulet/shared";
 import type { ResolvedOptions } from "./options.js";
-import { createPipeline } from "./pipeline.js";
+import { createPipeline, type Reply } from "./pipeline.js";
 import { SSE_HEADERS } from "./request.js";
 import type { Route } from "./routes.js";
 import type { Sink } from "./sink.js";
@@ -16,9 +16,30 @@ export function createFetchHandler<TContext>(
   options: ResolvedOptions<Request, TContext>,
 ): FetchHandler {
   const pipeline = createPipeline(routes, options);
+  const { crossOrigin } = pipeline;
+  if (!crossOrigin) {
+    return (request) => {
+      const url = new URL(request.url);
+      return answer(request, url, pipeline.below(url.pathname));
+    };
+  }
   return async (request) => {
     const url = new URL(request.url);
     const path = pipeline.below(url.pathname);
+    const { headers } = request;
+    const cors = crossOrigin(path, {
+      method: request.method,
+      origin: headers.get("origin"),
+      host: url.host,
+      requestMethod: headers.get("access-control-request-method"),
+    });
+    const response = cors.reply ? reply(cors.reply) : await answer(request, url, path);
+    for (const [name, value] of Object.entries(cors.headers)) response.headers.set(name, value);
+    return response;
+  };
+
+  /** `path`: below the prefix, or `undefined` outside it. */
+  async function answer(request: Request, url: URL, path: string | undefined): Promise<Response> {
     const decision =
       path === undefined
         ? pipeline.outside(url.pathname)
@@ -30,9 +51,7 @@ export function createFetchHandler<TContext>(
             contentType: request.headers.get("content-type"),
             readBody: (limit, signal) => readBody(request, limit, signal),
           });
-    if (decision.kind === "refusal") {
-      return new Response(decision.body, { status: decision.status, headers: decision.headers });
-    }
+    if (decision.kind === "refusal") return reply(decision);
 
     const { body, head } = createBody((sink) => {
       const onRequestAbort = (): void => run.abort();
@@ -48,7 +67,12 @@ export function createFetchHandler<TContext>(
       if (first !== "stream") return new Response(first.body, { status: first.status, headers: first.headers });
     }
     return new Response(body, { status: 200, headers: SSE_HEADERS });
-  };
+  }
+}
+
+function reply({ status, headers, body }: Reply): Response {
+  // A 204 may have no body at all, not even an empty one.
+  return new Response(status === 204 ? null : body, { status, headers });
 }
 
 /** How a response begins: with the stream's bytes, empty (204), or as an HTTP error instead. */

@@ -13,6 +13,7 @@ export type { PushControl, PushIterator, PushTarget } from "./push.js";
 export type { Router } from "./implement.js";
 export type { NodeHandler } from "./node.js";
 export type { FetchHandler } from "./fetch.js";
+export type { CorsOptions } from "./cors.js";
 export type {
   AdapterOptions,
   ErrorInfo,

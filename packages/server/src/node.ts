@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RivuletError } from "@rivulet/shared";
 import type { ResolvedOptions } from "./options.js";
-import { createPipeline, type Refusal } from "./pipeline.js";
+import { createPipeline, type Reply } from "./pipeline.js";
 import { SSE_HEADERS, type RequestParts } from "./request.js";
 import type { Route } from "./routes.js";
 import type { OpenStream } from "./stream-host.js";
@@ -20,15 +20,26 @@ export function createNodeHandler<TContext>(
 ): NodeHandler {
   const pipeline = createPipeline(routes, options);
   const batcher = new TickBatcher();
+  const { crossOrigin } = pipeline;
   return (req, res, next) => {
     const url = req.url ?? "/";
     const queryAt = url.indexOf("?");
     const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
     const path = pipeline.below(pathname);
-    if (path === undefined) {
-      if (next) return next();
-      return refuse(res, pipeline.outside(pathname), req);
+    if (path === undefined && next) return next();
+    if (crossOrigin) {
+      const { headers } = req;
+      const answer = crossOrigin(path, {
+        method: req.method ?? "GET",
+        origin: headerValue(headers.origin),
+        host: headerValue(headers.host ?? headers[":authority"]),
+        requestMethod: headerValue(headers["access-control-request-method"]),
+      });
+      // Set on the response, so that every `writeHead` below (stream, 204, refusal) merges them in.
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+      if (answer.reply) return refuse(res, answer.reply, req);
     }
+    if (path === undefined) return refuse(res, pipeline.outside(pathname), req);
     const search = queryAt === -1 ? "" : url.slice(queryAt + 1);
     void serve(req, res, {
       method: req.method ?? "GET",
@@ -117,7 +128,7 @@ class NodeSink implements Sink {
   }
 }
 
-function refuse(res: ServerResponse, refusal: Refusal, req: IncomingMessage): void {
+function refuse(res: ServerResponse, refusal: Reply, req: IncomingMessage): void {
   if (res.destroyed) return;
   if (res.headersSent) {
     res.destroy();

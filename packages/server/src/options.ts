@@ -1,5 +1,6 @@
 import { superjsonCodec, type DataCodec, type RivuletError } from "@rivulet/shared";
 import { checkOptions, option } from "@rivulet/shared/wire";
+import { resolveCors, type Cors } from "./cors.js";
 import type { AnyAdapterOptions, ErrorInfo } from "./types.js";
 
 /** Options with every default filled in. */
@@ -14,6 +15,8 @@ export interface ResolvedOptions<TRequest, TContext> {
   bodyTimeoutMs: number | false;
   maxInputDepth: number;
   onError: (error: RivuletError, info: ErrorInfo) => void;
+  /** `undefined` without the option: no CORS header, no `Origin` read. */
+  cors: Cors | undefined;
 }
 
 /** What each adapter option must be; the message of a bad one says it. */
@@ -28,6 +31,8 @@ const RULES = {
   bodyTimeoutMs: option.timerMsOrFalse,
   maxInputDepth: option.positiveInteger,
   onError: option.function,
+  // Its fields are checked by `resolveCors`, which names them (`cors.origin`).
+  cors: option.object,
 } satisfies Record<keyof AnyAdapterOptions<unknown, unknown>, unknown>;
 
 /**
@@ -51,6 +56,7 @@ export function resolveOptions<TRequest, TContext>(
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     maxInputDepth: options.maxInputDepth ?? 64,
     onError: safe(options.onError ?? logServerErrors),
+    cors: resolveCors(owner, options.cors),
   };
 }
 

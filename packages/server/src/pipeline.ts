@@ -1,4 +1,5 @@
 import { RivuletError, type StreamMethod } from "@rivulet/shared";
+import { VARY_ORIGIN, type Cors, type CrossOrigin } from "./cors.js";
 import type { ResolvedOptions } from "./options.js";
 import { readStreamRequest, type RequestParts, type RequestReading, type StreamRequest } from "./request.js";
 import type { Route } from "./routes.js";
@@ -19,14 +20,38 @@ export interface Accepted {
   readonly awaitFirstBytes: boolean;
 }
 
+/** A whole answer the adapter sends as it is. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** `""` for a `204`. */
+  readonly body: string;
+}
+
 /** A request the pipeline refused, already reported to `onError`: the adapter sends it as it is. */
-export interface Refusal {
+export interface Refusal extends Reply {
   readonly kind: "refusal";
   readonly error: RivuletError;
-  readonly status: number;
-  readonly headers: Record<string, string>;
   /** `{ "error": { code, message, issues? } }` */
   readonly body: string;
+}
+
+/** What an adapter reads for CORS, only when it has a `cors` option. */
+export interface CrossOriginRequest {
+  method: string;
+  /** The `Origin` header. */
+  origin: string | null;
+  /** The `Host` header (HTTP/2: `:authority`). */
+  host: string | null;
+  /** The `Access-Control-Request-Method` header: present on a preflight. */
+  requestMethod: string | null;
+}
+
+/** The CORS answer to one request: headers for every response to it, and a `reply` when CORS answers it alone. */
+export interface CrossOriginAnswer {
+  readonly headers: Readonly<Record<string, string>>;
+  /** A preflight's `204`, or the refusal of an origin not allowed; the request goes no further. */
+  readonly reply?: Reply;
 }
 
 /**
@@ -44,6 +69,12 @@ export interface Pipeline<TRequest> {
   accept(request: TRequest, parts: RequestParts): Promise<Accepted | Refusal>;
   /** Starts an accepted stream's handler, writing to `sink`; `onFinish` is called once, when it is over. */
   start(accepted: Accepted, sink: Sink, onFinish?: () => void): OpenStream;
+  /**
+   * CORS, before anything else is read: `undefined` without a `cors` option,
+   * so that an adapter without one reads no header for it. `path` is the one
+   * `below` returned (`undefined` outside the prefix: headers only, no preflight, no refusal).
+   */
+  readonly crossOrigin: ((path: string | undefined, request: CrossOriginRequest) => CrossOriginAnswer) | undefined;
 }
 
 /** Made once per adapter: its stream host (and so its keep-alive timer) is shared by all its streams. */
@@ -85,8 +116,45 @@ export function createPipeline<TRequest, TContext>(
       }
     },
     start: (accepted, sink, onFinish) => host.start(accepted.request, accepted.ctx, sink, onFinish),
+    crossOrigin: options.cors && answerCrossOrigin(options.cors),
   };
+
+  function answerCrossOrigin(cors: Cors): (path: string | undefined, request: CrossOriginRequest) => CrossOriginAnswer {
+    return (path, request) => {
+      let decision: CrossOrigin;
+      try {
+        decision = cors.check(request.origin, request.host);
+      } catch (thrown) {
+        // The user's `origin` test threw: a 500 like any other throw of theirs, the origin not allowed.
+        const error = RivuletError.from(thrown);
+        options.onError(error, { path: path ?? "", phase: "request" });
+        return { headers: VARY_ORIGIN, reply: refusal(error) };
+      }
+      if (path === undefined) return { headers: decision.headers };
+      if (decision.verdict === "refused") {
+        // Refused here, before `context` and the handler: a page may not read the answer, but a
+        // browser would still send a GET (an `EventSource`), and its handler would run for nobody.
+        const error = new RivuletError("FORBIDDEN", `Origin ${request.origin ?? ""} is not allowed.`);
+        options.onError(error, { path, phase: "request" });
+        return { headers: decision.headers, reply: refusal(error) };
+      }
+      if (decision.verdict === "allowed" && request.method === "OPTIONS" && request.requestMethod !== null) {
+        return { headers: decision.headers, reply: { status: 204, headers: cors.preflight(decision, methodsOf(path)), body: "" } };
+      }
+      return { headers: decision.headers };
+    };
+  }
+
+  /** The methods a stream accepts, for a preflight; a path with no stream may still be asked (its 404 is readable). */
+  function methodsOf(path: string): string {
+    try {
+      return routes.get(decodeURIComponent(path))?.stream.method ?? "GET, POST";
+    } catch {
+      return "GET, POST";
+    }
+  }
 }
+
 
 /** The answer to a refused request: the error's status and its JSON; a 405 says the methods allowed (`method`: the stream's own). */
 function refusal(error: RivuletError, method?: StreamMethod): Refusal {

@@ -1,3 +1,4 @@
+import type { CorsOptions } from "./cors.js";
 import type {
   AnyStream,
   ContractTree,
@@ -109,6 +110,15 @@ export interface AnyAdapterOptions<TRequest, TContext> {
    * @default logs 5xx errors with console.error
    */
   onError?: (error: RivuletError, info: ErrorInfo) => void;
+  /**
+   * Serve pages on other origins: answer their preflights and add
+   * `Access-Control-Allow-Origin` (and `-Credentials`) for the allowed
+   * ones, on streams and error responses alike, with `Vary: Origin` on
+   * every response. A request from an origin not allowed is refused with 403
+   * `FORBIDDEN` before `context` runs. Without it, no CORS header is sent.
+   * @default none
+   */
+  cors?: CorsOptions;
 }
 
 /** `context` is required exactly when the handlers expect a context. */
