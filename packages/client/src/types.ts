@@ -34,11 +34,18 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
+/**
+ * What `new Headers(init)` takes. Named through `Headers`, which both the DOM's types and
+ * Node's (`@types/node`) declare: Node's have no global `HeadersInit`, so a Node project
+ * without the DOM library could not read a declaration that used it.
+ */
+type HeadersInput = NonNullable<ConstructorParameters<typeof Headers>[0]>;
+
 export interface ClientOptions {
   /** Where the server serves the contract, prefix included: `http://localhost:8080/sse`. */
   baseUrl: string | URL;
   /** Headers for every request, or a function called before each connection (for fresh tokens). */
-  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+  headers?: HeadersInput | (() => HeadersInput | Promise<HeadersInput>);
   /**
    * The `fetch` to use (a test double, a proxy-aware fetch, …).
    * @default globalThis.fetch
