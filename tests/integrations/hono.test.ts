@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { compress } from "hono/compress";
 import { PREFIX, userFrom, type Ctx } from "./app.js";
 import { closeServer } from "./listen.js";
 import { describeStack, type Mounted } from "./suite.js";
@@ -51,5 +52,18 @@ describeStack("Hono, the user from a Hono middleware reaching context", async ({
     if (user) users.set(c.req.raw, user);
     return streams(c.req.raw);
   });
+  return listenHono(app);
+});
+
+// Hono's compress() leaves text/event-stream alone (its list of compressible types excludes it):
+// the feed, which never ends by itself, delivers its events while it is open.
+describeStack("Hono with compress() on every route", async ({ router }) => {
+  const streams = router.fetchHandler({
+    prefix: PREFIX,
+    context: (request) => userFrom(request.headers.get("authorization")),
+  });
+  const app = new Hono<{ Variables: { user: Ctx | undefined } }>();
+  app.use(compress());
+  app.all(`${PREFIX}/*`, (c) => streams(c.req.raw));
   return listenHono(app);
 });
