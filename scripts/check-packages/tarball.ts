@@ -13,10 +13,10 @@ export interface PackResult {
 
 /** Test files and the repo's own test helpers: never in a tarball, as source or as build output. */
 const FORBIDDEN = [/(^|\/)test-utils\//, /\.test(-d)?\.[cm]?[jt]s/, /^src\/fixtures\//];
-const REQUIRED = ["package.json", "README.md", "LICENSE"];
+const REQUIRED = ["package.json", "README.md", "LICENSE", "CHANGELOG.md"];
 
 /**
- * Checks what a packed tarball holds: no test files or helpers, a README, the
+ * Checks what a packed tarball holds: no test files or helpers, a README and a CHANGELOG, the
  * root's LICENSE, and every source a map names (dist's source and declaration
  * maps point into src, which is why src ships) inside the tarball too.
  * Reads the maps from the package folder the tarball was just packed from.
