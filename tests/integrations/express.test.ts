@@ -81,7 +81,7 @@ describe("Express 5 with express.json()", () => {
     const response = await fetch(`${baseUrl}/echo`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: "Bearer dora" },
-      body: JSON.stringify({ json: { text: "a", times: 2 } }),
+      body: JSON.stringify({ text: "a", times: 2 }),
     });
     expect(response.status).toBe(408);
     expect(await response.json()).toMatchObject({ error: { code: "REQUEST_TIMEOUT" } });
