@@ -8,5 +8,5 @@ export const contract = defineContract({
   /** A POST stream, for the typed client: one answer. */
   ask: stream({ method: "POST", input: z.object({ q: z.string() }), events: { answer: z.string() } }),
   /** A GET stream that stays open until the client leaves. */
-  hold: stream({ events: { open: z.number() } }),
+  hold: stream({ events: { ready: z.number() } }),
 });

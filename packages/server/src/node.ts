@@ -143,7 +143,8 @@ function refuse(res: ServerResponse, refusal: Reply, req: IncomingMessage): void
   // read: the connection closes after the answer rather than wait for it to drain, and the
   // request, paused with what it had buffered, is destroyed with it.
   res.once("close", () => req.destroy());
-  res.writeHead(refusal.status, { ...refusal.headers, connection: "close" });
+  // HTTP/2 (node:http2's compatibility API) has no `Connection` header: its stream alone is reset.
+  res.writeHead(refusal.status, req.httpVersionMajor === 1 ? { ...refusal.headers, connection: "close" } : refusal.headers);
   res.end(refusal.body);
 }
 
