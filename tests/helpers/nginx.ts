@@ -28,14 +28,20 @@ export interface NginxOptions {
   server: string;
   /** Directives of the `http` block (`gzip on;`, …), before the `server`. */
   http?: string;
+  /** Files written beside nginx.conf (a certificate and its key, …), which the config names by relative path. */
+  files?: Readonly<Record<string, string>>;
+  /** Parameters of the `listen` directive after the address: `ssl http2` serves HTTP/2 over TLS. */
+  listen?: string;
 }
 
 export interface RunningNginx {
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>`, or `https://` when `listen` has `ssl`. */
   origin: string;
   port: number;
   /** What nginx wrote to its error log so far (its warnings say when it buffered to disk, timed out upstream, …). */
   errorLog(): string;
+  /** nginx's access log so far, in its default format: one line per request, `"GET /path HTTP/2.0"` and the status. */
+  accessLog(): string;
   /** Stops nginx by its pid (SIGTERM, SIGKILL after 10 s), waits for its exit and deletes its folder. */
   stop(): Promise<void>;
 }
@@ -53,6 +59,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), "rivulet-nginx-"));
+    for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
     writeFileSync(join(dir, "nginx.conf"), config(dir, port, options));
     const child = spawn(NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], {
       stdio: ["ignore", "ignore", "pipe"],
@@ -63,13 +70,14 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once("exit", () => resolve());
     });
-    const errorLog = (): string => {
+    const log = (name: string): string => {
       try {
-        return readFileSync(join(dir, "error.log"), "utf8");
+        return readFileSync(join(dir, name), "utf8");
       } catch {
         return "";
       }
     };
+    const errorLog = (): string => log("error.log");
     // nginx does not notice its parent's death: should this process end without `stop`, take nginx along.
     const killOnExit = (): void => {
       child.kill("SIGKILL");
@@ -97,12 +105,13 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       await sleep(20);
     }
     if (child.exitCode === null && child.signalCode === null) {
-      return { origin: `http://127.0.0.1:${port}`, port, errorLog, stop };
+      const scheme = /\bssl\b/.test(options.listen ?? "") ? "https" : "http";
+      return { origin: `${scheme}://127.0.0.1:${port}`, port, errorLog, accessLog: () => log("access.log"), stop };
     }
-    const log = stderr + errorLog();
+    const said = stderr + errorLog();
     await stop();
-    if (!log.includes("Address already in use") || attempt === 5) {
-      throw new Error(`nginx exited (${String(child.exitCode ?? child.signalCode)}) before it answered.\n${log}`);
+    if (!said.includes("Address already in use") || attempt === 5) {
+      throw new Error(`nginx exited (${String(child.exitCode ?? child.signalCode)}) before it answered.\n${said}`);
     }
   }
 }
@@ -126,7 +135,7 @@ http {
   scgi_temp_path ${join(dir, "scgi")};
   ${options.http ?? ""}
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port} ${options.listen ?? ""};
     ${options.server}
   }
 }

@@ -41,10 +41,17 @@ export class EventReader {
     this.ended = this.#read(parser.feed);
   }
 
-  /** Opens the stream at `url`; `onEvent` is called as each event is parsed. */
-  static async open(url: string, onEvent: (event: ReadEvent) => void = () => {}): Promise<EventReader> {
+  /**
+   * Opens the stream at `url`; `onEvent` is called as each event is parsed.
+   * `fetcher` is node's `fetch` (HTTP/1.1) unless given, e.g. undici's with an HTTP/2 agent.
+   */
+  static async open(
+    url: string,
+    onEvent: (event: ReadEvent) => void = () => {},
+    fetcher: typeof fetch = fetch,
+  ): Promise<EventReader> {
     const controller = new AbortController();
-    const response = await fetch(url, { headers: { accept: "text/event-stream" }, signal: controller.signal });
+    const response = await fetcher(url, { headers: { accept: "text/event-stream" }, signal: controller.signal });
     if (!response.body) throw new Error(`${url} answered ${response.status} without a body.`);
     return new EventReader(response, controller, onEvent);
   }

@@ -3,10 +3,12 @@ import type http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { implement } from "@rivulet/server";
 import { defineContract, jsonCodec, stream } from "@rivulet/shared";
+import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { checkNginx, startNginx, type RunningNginx } from "../helpers/nginx.js";
 import { aborted, createServerPool, deferred } from "../helpers/servers.js";
+import { selfSignedCertificate } from "../helpers/tls.js";
 import { EventReader } from "./event-reader.js";
 
 /**
@@ -161,10 +163,18 @@ function proxy(): RunningNginx {
   return nginx;
 }
 
-async function open(path: string, onTick: (n: number) => void = () => {}): Promise<EventReader> {
-  const reader = await EventReader.open(`${proxy().origin}${path}`, (event) => {
-    if (event.event === "tick") onTick((JSON.parse(event.data) as { n: number }).n);
-  });
+async function open(
+  path: string,
+  onTick: (n: number) => void = () => {},
+  through: { origin: string; fetcher?: typeof fetch } = proxy(),
+): Promise<EventReader> {
+  const reader = await EventReader.open(
+    `${through.origin}${path}`,
+    (event) => {
+      if (event.event === "tick") onTick((JSON.parse(event.data) as { n: number }).n);
+    },
+    through.fetcher,
+  );
   readers.add(reader);
   return reader;
 }
@@ -264,5 +274,61 @@ describe.skipIf(!available)("a Rivulet stream behind nginx", () => {
     expect(proxy().errorLog()).toMatch(/upstream timed out .* while reading upstream/);
     // nginx closed its upstream connection too, and the handler saw it.
     await run.finished.promise;
+  });
+});
+
+/**
+ * nginx in front for HTTP/2 (`listen … ssl http2`, nginx 1.22's spelling of
+ * 1.25's `http2 on;`), HTTP/1.1 to the Rivulet server: the setup
+ * docs/deployment.md gives to lift the browsers' six connections per origin.
+ */
+describe.skipIf(!available)("a Rivulet stream behind nginx serving HTTP/2", () => {
+  const { key, cert } = selfSignedCertificate();
+  const upstreams = createServerPool();
+  // node's own fetch speaks HTTP/1.1 only; undici's speaks h2 when its agent allows it, and trusts the test's certificate.
+  const agent = new Agent({ allowH2: true, connect: { ca: cert } });
+  const h2fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    // undici's fetch takes the global one's arguments, with its own copies of the types.
+    undiciFetch(input as never, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
+  let h2: RunningNginx | undefined;
+
+  beforeAll(async () => {
+    const origin = await upstreams.start(listener);
+    h2 = await startNginx({
+      listen: "ssl http2",
+      files: { "cert.pem": cert, "key.pem": key },
+      http: `
+        gzip on;
+        gzip_types text/event-stream;
+        upstream rivulet { server 127.0.0.1:${new URL(origin).port}; keepalive 8; }`,
+      server: `
+        ssl_certificate cert.pem;
+        ssl_certificate_key key.pem;
+        location / {
+          proxy_pass http://rivulet;
+          proxy_http_version 1.1;
+          proxy_set_header Connection "";
+        }`,
+    });
+  });
+
+  afterAll(async () => {
+    for (const reader of readers) reader.close();
+    await agent.destroy();
+    await h2?.stop();
+    await upstreams.closeAll();
+  });
+
+  it("passes each event on before the next is sent, over HTTP/2 and gzip", async () => {
+    if (!h2) throw new Error("nginx is not running.");
+    const count = 5;
+    const { id, run } = newRun(count);
+    const path = `/sse/lockstep?input=${encodeURIComponent(JSON.stringify({ run: id, count }))}`;
+    const reader = await open(path, (n) => run.received[n - 1]?.resolve(), { origin: h2.origin, fetcher: h2fetch });
+    expect(reader.contentEncoding).toBe("gzip");
+    await reader.waitForTicks(count, DEADLINE_MS, "lock step through nginx over HTTP/2");
+    expect(reader.ticks()).toEqual([1, 2, 3, 4, 5]);
+    await run.finished.promise;
+    expect(h2.accessLog()).toMatch(/"GET \/sse\/lockstep\?\S+ HTTP\/2\.0" 200/);
   });
 });
