@@ -72,7 +72,8 @@ export async function* connect(args: ConnectArgs): AsyncGenerator<ReceivedEvent,
       response = await args.fetch(args.url, { ...args.init, headers, signal: controller.signal });
     } catch (cause) {
       if (args.signal.aborted) return;
-      throw broken(`Could not connect to ${args.url.href}.`, cause);
+      // Without the query: it holds the input, and whatever a caller put there (a token) stays out of messages and logs.
+      throw broken(`Could not connect to ${args.url.origin}${args.url.pathname}.`, cause);
     }
     await checkResponse(response, Date.now());
     if (response.status === 204 || !response.body) return;
