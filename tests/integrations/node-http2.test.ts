@@ -16,9 +16,9 @@ const { key, cert } = selfSignedCertificate();
  * Agent allows it (ALPN), and trusts the test's certificate.
  */
 function h2Fetch(agent: Agent): typeof fetch {
-  // undici's fetch takes the same arguments as the global one, but its own copies of the types.
-  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    undiciFetch(input as never, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
+  // undici's fetch takes what the global one takes, under its own copies of the types.
+  return ((input, init) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as object), dispatcher: agent })) as typeof fetch;
 }
 
 /** The node adapter on `http2.createSecureServer` (no HTTP/1 fallback), and what it saw. */
