@@ -29,6 +29,7 @@ export function createFetchHandler<TContext>(
     const { headers } = request;
     const cors = crossOrigin(path, {
       method: request.method,
+      pathname: url.pathname,
       origin: headers.get("origin"),
       host: url.host,
       requestMethod: headers.get("access-control-request-method"),

@@ -31,6 +31,7 @@ export function createNodeHandler<TContext>(
       const { headers } = req;
       const answer = crossOrigin(path, {
         method: req.method ?? "GET",
+        pathname,
         origin: headerValue(headers.origin),
         host: headerValue(headers.host ?? headers[":authority"]),
         requestMethod: headerValue(headers["access-control-request-method"]),

@@ -39,6 +39,8 @@ export interface Refusal extends Reply {
 /** What an adapter reads for CORS, only when it has a `cors` option. */
 export interface CrossOriginRequest {
   method: string;
+  /** The request's path, without the query: what `onError` is told when CORS fails it outside the prefix. */
+  pathname: string;
   /** The `Origin` header. */
   origin: string | null;
   /** The `Host` header (HTTP/2: `:authority`). */
@@ -127,7 +129,7 @@ export function createPipeline<TRequest, TContext>(
       } catch (thrown) {
         // The user's `origin` test threw: a 500 like any other throw of theirs, the origin not allowed.
         const error = RivuletError.from(thrown);
-        options.onError(error, { path: path ?? "", phase: "request" });
+        options.onError(error, { path: path ?? request.pathname, phase: "request" });
         return { headers: VARY_ORIGIN, reply: refusal(error) };
       }
       if (path === undefined) return { headers: decision.headers };
@@ -148,13 +150,12 @@ export function createPipeline<TRequest, TContext>(
   /** The methods a stream accepts, for a preflight; a path with no stream may still be asked (its 404 is readable). */
   function methodsOf(path: string): string {
     try {
-      return routes.get(decodeURIComponent(path))?.stream.method ?? "GET, POST";
+      return routes.get(decodePath(path))?.stream.method ?? "GET, POST";
     } catch {
       return "GET, POST";
     }
   }
 }
-
 
 /** The answer to a refused request: the error's status and its JSON; a 405 says the methods allowed (`method`: the stream's own). */
 function refusal(error: RivuletError, method?: StreamMethod): Refusal {
