@@ -1,11 +1,15 @@
 import type http from "node:http";
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
 import { createClient, RivuletError } from "@rivulet/client";
 import { defineContract, stream } from "@rivulet/shared";
 import { implement, type CorsOptions } from "@rivulet/server";
 import express from "express";
+import { Agent, fetch as undiciFetch } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { collect, createServerPool, fetchToNode, rejection } from "../helpers/servers.js";
+import { selfSignedCertificate } from "../helpers/tls.js";
 
 const pool = createServerPool();
 afterEach(() => pool.closeAll());
@@ -166,5 +170,40 @@ describe("CORS with Express", () => {
     const inside = await fetch(`${origin}/sse/ask`, { method: "OPTIONS", headers: { origin: PAGE, "access-control-request-method": "POST" } });
     expect(inside.status).toBe(204);
     expect(corsOf(inside)).toMatchObject({ "access-control-allow-origin": PAGE, "access-control-allow-methods": "POST" });
+  });
+});
+
+describe("CORS over node:http2", () => {
+  it("reads the request's own host from :authority, and allows a listed origin", async () => {
+    const { key, cert } = selfSignedCertificate();
+    const app = createApp({ origin: [PAGE] });
+    // router.node()'s types name node:http's request and response; node:http2's compatibility API serves it.
+    const server = http2.createSecureServer({ key, cert }, app.node as never);
+    const sessions = new Set<http2.ServerHttp2Session>();
+    server.on("session", (session) => sessions.add(session));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const agent = new Agent({ allowH2: true, connect: { ca: cert } });
+    try {
+      const get = (from: string) =>
+        undiciFetch(`${origin}/sse/feed`, { dispatcher: agent, headers: { origin: from, authorization: "Bearer good" } });
+      const own = await get(origin);
+      expect(own.status).toBe(200);
+      expect(own.headers.get("vary")).toBe("Origin");
+      expect(own.headers.get("access-control-allow-origin")).toBeNull();
+      await own.body?.cancel();
+      const allowed = await get(PAGE);
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get("access-control-allow-origin")).toBe(PAGE);
+      await allowed.body?.cancel();
+      const refused = await get(EVIL);
+      expect(refused.status).toBe(403);
+      await refused.body?.cancel();
+      expect(app.log.handlers).toEqual(["feed:ada", "feed:ada"]);
+    } finally {
+      await agent.destroy();
+      for (const session of sessions) session.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
