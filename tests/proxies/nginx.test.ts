@@ -227,15 +227,17 @@ describe.skipIf(!available)("a Rivulet stream behind nginx", () => {
     const count = 3;
     const { id, run } = newRun(count);
     let received = 0;
-    // Not awaited: nginx holds even the response head back (less than its postpone_output, not flushed).
+    let opened = false;
+    // Not awaited: nginx holds even the response head back (less than its postpone_output, never flushed).
     const opening = open(streamPath("ignoring", "/sse-off", "lockstep", { run: id, count }), (n) => {
       received = n;
       run.received[n - 1]?.resolve();
     });
     // The handler has written event 1 and waits for the reader, which does not get it: nginx is buffering.
     await run.sent[0]?.promise;
+    void opening.then(() => (opened = true));
     await sleep(HELD_MS);
-    expect(received).toBe(0);
+    expect({ opened, received }).toEqual({ opened: false, received: 0 });
     // Let the handler run to its end: nginx lets go of everything only then.
     run.release.resolve();
     const reader = await opening;
