@@ -306,18 +306,20 @@ describe.skipIf(!available)("a Rivulet stream behind nginx", () => {
  * docs/deployment.md gives to lift the browsers' six connections per origin.
  */
 describe.skipIf(!available)("a Rivulet stream behind nginx serving HTTP/2", () => {
-  const { key, cert } = selfSignedCertificate();
   const upstreams = createServerPool();
-  // node's own fetch speaks HTTP/1.1 only; undici's speaks h2 when its agent allows it, and trusts the test's certificate.
-  const agent = new Agent({ allowH2: true, connect: { ca: cert } });
-  const h2fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    // undici's fetch takes the global one's arguments, with its own copies of the types.
-    undiciFetch(input as never, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
-  let h2: RunningNginx | undefined;
+  let agent: Agent | undefined;
+  let h2: { nginx: RunningNginx; fetcher: typeof fetch } | undefined;
 
   beforeAll(async () => {
+    const { key, cert } = selfSignedCertificate();
+    // node's own fetch speaks HTTP/1.1 only; undici's speaks h2 when its agent allows it, and trusts the test's certificate.
+    const h2agent = new Agent({ allowH2: true, connect: { ca: cert } });
+    agent = h2agent;
+    const fetcher = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+      // undici's fetch takes the global one's arguments, with its own copies of the types.
+      undiciFetch(input as never, { ...(init as object), dispatcher: h2agent })) as unknown as typeof fetch;
     const origin = await upstreams.start(listener);
-    h2 = await startNginx({
+    const nginx = await startNginx({
       listen: "ssl http2",
       files: { "cert.pem": cert, "key.pem": key },
       http: `
@@ -333,12 +335,13 @@ describe.skipIf(!available)("a Rivulet stream behind nginx serving HTTP/2", () =
           proxy_set_header Connection "";
         }`,
     });
+    h2 = { nginx, fetcher };
   });
 
   afterAll(async () => {
     for (const reader of readers) reader.close();
-    await agent.destroy();
-    await h2?.stop();
+    await agent?.destroy();
+    await h2?.nginx.stop();
     await upstreams.closeAll();
   });
 
@@ -346,15 +349,18 @@ describe.skipIf(!available)("a Rivulet stream behind nginx serving HTTP/2", () =
     if (!h2) throw new Error("nginx is not running.");
     const count = 5;
     const { id, run } = newRun(count);
-    const reader = await open(streamPath(null, "/sse", "lockstep", { run: id, count }), (n) => run.received[n - 1]?.resolve(), { origin: h2.origin, fetcher: h2fetch });
+    const { nginx: front, fetcher } = h2;
+    const reader = await open(streamPath(null, "/sse", "lockstep", { run: id, count }), (n) => run.received[n - 1]?.resolve(), {
+      origin: front.origin,
+      fetcher,
+    });
     expect(reader.contentEncoding).toBe("gzip");
     await reader.waitForTicks(count, DEADLINE_MS, "lock step through nginx over HTTP/2");
     expect(reader.ticks()).toEqual([1, 2, 3, 4, 5]);
     await run.finished.promise;
     // nginx logs a request once it is done with it, which may be just after the reader saw its end.
-    const proxy = h2;
     await reader.waitForEnd(DEADLINE_MS, "the HTTP/2 stream after its last event");
-    await vi.waitFor(() => expect(proxy.accessLog()).toMatch(/"GET \/sse\/lockstep\?\S+ HTTP\/2\.0" 200/), {
+    await vi.waitFor(() => expect(front.accessLog()).toMatch(/"GET \/sse\/lockstep\?\S+ HTTP\/2\.0" 200/), {
       timeout: DEADLINE_MS,
     });
   });
