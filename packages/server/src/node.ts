@@ -155,6 +155,9 @@ function headerValue(value: string | string[] | undefined): string | null {
 }
 
 function readBody(req: IncomingMessage, limit: number, signal: AbortSignal): Promise<string> {
+  // A body parser mounted before the adapter (Express's express.json(), body-parser) has read
+  // the body to its end: no "data" or "end" comes again. Take what it parsed instead.
+  if (req.readableEnded) return Promise.resolve().then(() => parsedBody(req, limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -183,4 +186,23 @@ function readBody(req: IncomingMessage, limit: number, signal: AbortSignal): Pro
       reject(error);
     });
   });
+}
+
+/**
+ * The body a parser mounted before the adapter left on `req.body` (a string from a text parser,
+ * a Buffer from a raw one, a value from a JSON one), as text again, so that it goes through the
+ * same limit and input checks as a body read here.
+ * @throws {RivuletError} `INTERNAL_SERVER_ERROR` when the body was read but not left on `req.body`.
+ */
+function parsedBody(req: IncomingMessage & { body?: unknown }, limit: number): string {
+  const { body } = req;
+  if (body === undefined) {
+    throw new RivuletError(
+      "INTERNAL_SERVER_ERROR",
+      "The request body was read before Rivulet's adapter: mount router.node() before body parsers.",
+    );
+  }
+  const text = typeof body === "string" ? body : Buffer.isBuffer(body) ? body.toString("utf8") : JSON.stringify(body);
+  if (Buffer.byteLength(text) > limit) throw new RivuletError("PAYLOAD_TOO_LARGE", `The body is larger than ${limit} bytes.`);
+  return text;
 }
