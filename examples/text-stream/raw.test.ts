@@ -24,7 +24,7 @@ describe("text stream, raw HTTP (what curl and EventSource see)", () => {
     const response = await fetch(textUrl({ delayMs: 10 }));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
     const events = blocks(await response.text());
 
     expect(events).toHaveLength(PARAGRAPH.length * 2 + 1);

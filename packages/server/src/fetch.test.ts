@@ -65,7 +65,7 @@ describe("fetch adapter: streams", () => {
     const response = await router.fetch(new Request(`http://x/ticker${query({ symbol: "ACME", count: 1 })}`));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
     expect(response.headers.get("x-accel-buffering")).toBe("no");
     const { text, events, ended } = await readStream(response.body);
     expect(ended).toBe(true);

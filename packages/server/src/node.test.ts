@@ -52,7 +52,7 @@ describe("node adapter: the wire protocol", () => {
     const response = await fetch(`${base}/ticker${query({ symbol: "ACME", count: 1 })}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
     expect(response.headers.get("x-accel-buffering")).toBe("no");
     const { text, ended } = await readStream(response.body);
     expect(ended).toBe(true);

@@ -94,7 +94,9 @@ export async function readStreamRequest(path: string, parts: RequestParts, readi
 /** Response headers of every event stream. */
 export const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
+  // no-transform: compression middleware (Express's compression()) leaves the stream alone rather than
+  // gzip it through a buffer flushed only at the end.
+  "cache-control": "no-cache, no-transform",
   // nginx and other proxies buffer responses unless told not to.
   "x-accel-buffering": "no",
 } as const;
