@@ -1,4 +1,4 @@
-import { RivuletError, encodeEvent } from "@rivulet/shared";
+import { RivuletError, encodeEvent, jsonCodec } from "@rivulet/shared";
 import { END_EVENT, END_EVENT_ID, ERROR_EVENT, KEEP_ALIVE, type CompiledStream } from "@rivulet/shared/wire";
 import type { KeepAlive, KeepAliveTarget } from "./keep-alive.js";
 import type { PushTarget } from "./push.js";
@@ -271,7 +271,7 @@ export class StreamWriter implements PushTarget<unknown>, KeepAliveTarget {
       const headers = { "content-type": "application/json; charset=utf-8", "retry-after": String(BROKER_RETRY_AFTER_S) };
       this.#sink.refuse(error.status, headers, JSON.stringify({ error: error.toJSON() }));
     } else {
-      this.#sink.write(retryable ? ROTATE : encodeEvent({ event: ERROR_EVENT, data: JSON.stringify(error.toJSON()) }));
+      this.#sink.write(retryable ? ROTATE : encodeEvent({ event: ERROR_EVENT, data: jsonCodec.encode(error.toJSON()).data }));
     }
   }
 
