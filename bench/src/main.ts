@@ -2,7 +2,7 @@
  * The benchmark suite: `npm run bench` (from the root) or
  * `npm run bench -w bench -- [--quick] [--only throughput,parser]`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type BenchConfig, type ScenarioName } from "./config.js";
@@ -95,7 +95,10 @@ function save(config: BenchConfig, results: BenchResults): void {
   console.log(`Results: ${file.pathname}`);
   if (config.docs) {
     mkdirSync(DOCS_DIR, { recursive: true });
-    writeFileSync(new URL("benchmarks.md", DOCS_DIR), markdown);
+    // The Previous / Next footer is the docs' own (their order, docs/README.md), not the run's: it is kept.
+    const page = new URL("benchmarks.md", DOCS_DIR);
+    const footer = existsSync(page) ? /\n---\n\n(?:Previous|Next): .*\n$/.exec(readFileSync(page, "utf8"))?.[0] : undefined;
+    writeFileSync(page, footer ? `${markdown.trimEnd()}\n${footer}` : markdown);
     if (results.throughput) writeFileSync(new URL(THROUGHPUT_SVG, DOCS_DIR), throughputChart(results.throughput));
     if (results.fanout) writeFileSync(new URL(FANOUT_SVG, DOCS_DIR), fanoutChart(results.fanout));
     console.log(`Docs: ${new URL("benchmarks.md", DOCS_DIR).pathname} (+ charts)`);
