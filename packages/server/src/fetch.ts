@@ -52,7 +52,7 @@ export function createFetchHandler<TContext>(
             contentType: request.headers.get("content-type"),
             readBody: (limit, signal) => readBody(request, limit, signal),
           });
-    if (decision.kind === "refusal") return reply(decision);
+    if (decision.kind !== "stream") return reply(decision);
 
     const { body, head } = createBody((sink) => {
       const onRequestAbort = (): void => run.abort();

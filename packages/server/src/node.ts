@@ -55,7 +55,7 @@ export function createNodeHandler<TContext>(
 
   async function serve(req: IncomingMessage, res: ServerResponse, parts: RequestParts): Promise<void> {
     const decision = await pipeline.accept(req, parts);
-    if (decision.kind === "refusal") return refuse(res, decision, req);
+    if (decision.kind !== "stream") return refuse(res, decision, req);
     if (res.destroyed) return;
     req.socket.setNoDelay(true);
     if (!decision.awaitFirstBytes) openStream(res);

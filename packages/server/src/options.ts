@@ -1,6 +1,7 @@
 import { superjsonCodec, type DataCodec, type RivuletError } from "@rivulet/shared";
 import { checkOptions, option } from "@rivulet/shared/wire";
 import { resolveCors, type Cors } from "./cors.js";
+import { resolveDevtools } from "./devtools/option.js";
 import type { AnyAdapterOptions, ErrorInfo } from "./types.js";
 
 /** Options with every default filled in. */
@@ -17,6 +18,8 @@ export interface ResolvedOptions<TRequest, TContext> {
   onError: (error: RivuletError, info: ErrorInfo) => void;
   /** `undefined` without the option: no CORS header, no `Origin` read. */
   cors: Cors | undefined;
+  /** Whether the devtools routes are served; refused already in production unless forced. */
+  devtools: boolean;
 }
 
 /** What each adapter option must be; the message of a bad one says it. */
@@ -33,6 +36,7 @@ const RULES = {
   onError: option.function,
   // Its fields are checked by `resolveCors`, which names them (`cors.origin`).
   cors: option.object,
+  devtools: option.oneOf(true, false, "force"),
 } satisfies Record<keyof AnyAdapterOptions<unknown, unknown>, unknown>;
 
 /**
@@ -57,6 +61,7 @@ export function resolveOptions<TRequest, TContext>(
     maxInputDepth: options.maxInputDepth ?? 64,
     onError: safe(options.onError ?? logServerErrors),
     cors: resolveCors(owner, options.cors),
+    devtools: resolveDevtools(owner, options.devtools),
   };
 }
 

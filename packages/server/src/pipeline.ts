@@ -4,6 +4,8 @@ import type { ResolvedOptions } from "./options.js";
 import { readStreamRequest, type RequestParts, type RequestReading, type StreamRequest } from "./request.js";
 import type { Route } from "./routes.js";
 import type { Sink } from "./sink.js";
+import { createDevtools } from "./devtools/devtools.js";
+import { isDevtoolsPath } from "./devtools/option.js";
 import { createStreamHost, type OpenStream } from "./stream-host.js";
 import type { ErrorPhase } from "./types.js";
 
@@ -26,6 +28,11 @@ export interface Reply {
   readonly headers: Readonly<Record<string, string>>;
   /** `""` for a `204`. */
   readonly body: string;
+}
+
+/** A whole answer that refuses nothing (the devtools page and its JSON): the adapter sends it as it is. */
+export interface Answered extends Reply {
+  readonly kind: "reply";
 }
 
 /** A request the pipeline refused, already reported to `onError`: the adapter sends it as it is. */
@@ -67,8 +74,11 @@ export interface Pipeline<TRequest> {
   below(pathname: string): string | undefined;
   /** Refuses a path outside the prefix (`NOT_FOUND`), for an adapter that has nowhere to pass it on. */
   outside(pathname: string): Refusal;
-  /** Reads, checks and authorises a request below the prefix. Never rejects: a failure is a {@link Refusal}. */
-  accept(request: TRequest, parts: RequestParts): Promise<Accepted | Refusal>;
+  /**
+   * Reads, checks and authorises a request below the prefix. Never rejects: a failure is a {@link Refusal}.
+   * With devtools on, its routes are answered here too, without `context` (docs/devtools.md).
+   */
+  accept(request: TRequest, parts: RequestParts): Promise<Accepted | Answered | Refusal>;
   /** Starts an accepted stream's handler, writing to `sink`; `onFinish` is called once, when it is over. */
   start(accepted: Accepted, sink: Sink, onFinish?: () => void): OpenStream;
   /**
@@ -92,7 +102,8 @@ export function createPipeline<TRequest, TContext>(
     bodyTimeoutMs: options.bodyTimeoutMs,
     maxInputDepth: options.maxInputDepth,
   };
-  const host = createStreamHost(options);
+  const devtools = options.devtools ? createDevtools(routes, options) : undefined;
+  const host = createStreamHost(options, devtools?.watch);
 
   return {
     below: (pathname) => (pathname.startsWith(base) ? pathname.slice(base.length) : undefined),
@@ -105,6 +116,8 @@ export function createPipeline<TRequest, TContext>(
       let path = parts.path;
       let phase: ErrorPhase = "request";
       try {
+        // Before the path is decoded: `%5Fdevtools` names a stream, and there is none (`checkDevtoolsPath`).
+        if (devtools && isDevtoolsPath(path)) return await devtools.answer(path, parts.method);
         path = decodePath(path);
         const streamRequest = await readStreamRequest(path, parts, reading);
         phase = "context";
@@ -114,7 +127,7 @@ export function createPipeline<TRequest, TContext>(
         const error = RivuletError.from(thrown);
         // The client left while we read its body or ran `context`: nobody to answer, nothing to report.
         if (!parts.left?.()) options.onError(error, { path, phase });
-        return refusal(error, routes.get(path)?.stream.method);
+        return refusal(error, devtools && isDevtoolsPath(path) ? "GET" : routes.get(path)?.stream.method);
       }
     },
     start: (accepted, sink, onFinish) => host.start(accepted.request, accepted.ctx, sink, onFinish),

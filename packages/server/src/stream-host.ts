@@ -23,7 +23,15 @@ export interface StreamHost {
   start(request: StreamRequest, ctx: unknown, sink: Sink, onFinish?: () => void): OpenStream;
 }
 
-export function createStreamHost(options: ResolvedOptions<never, unknown>): StreamHost {
+/**
+ * Told of every stream as it starts, with the `onFinish` its writer was to
+ * get; returns the one to give it instead, which must call that one. The
+ * devtools count open connections with it; without devtools there is none,
+ * and a stream costs nothing more.
+ */
+export type StreamWatcher = (route: Route, onFinish: (() => void) | undefined) => (() => void) | undefined;
+
+export function createStreamHost(options: ResolvedOptions<never, unknown>, watch?: StreamWatcher): StreamHost {
   const host: WriterHost = {
     keepAlive: options.keepAliveMs === false ? undefined : new KeepAlive(options.keepAliveMs),
     maxDurationMs: options.maxDurationMs,
@@ -43,7 +51,9 @@ export function createStreamHost(options: ResolvedOptions<never, unknown>): Stre
   return {
     start(request, ctx, sink, onFinish) {
       const { route, input, lastEventId } = request;
-      const writer = new StreamWriter(host, servedOf(route), sink, lastEventId !== undefined, onFinish);
+      // The one place every stream starts; its writer calls `onFinish` once, however it ends.
+      const finish = watch ? watch(route, onFinish) : onFinish;
+      const writer = new StreamWriter(host, servedOf(route), sink, lastEventId !== undefined, finish);
       // The client saw the end event and came back (a plain `EventSource` always does): there is
       // nothing after the end, and the 204 makes it stop. The handler never sees the reserved id.
       if (lastEventId === END_EVENT_ID) {

@@ -119,6 +119,16 @@ export interface AnyAdapterOptions<TRequest, TContext> {
    * @default none
    */
   cors?: CorsOptions;
+  /**
+   * Serve the devtools page at `{prefix}/_devtools`: every stream with its
+   * input and event JSON Schemas, a form to subscribe, a live timeline of
+   * events, keep-alives and reconnects, and the open connections per stream
+   * (docs/devtools.md). Refused with `INVALID_OPTION` when the adapter is made
+   * with `NODE_ENV=production`, unless `"force"`; refused too when the
+   * contract has a top-level key `_devtools`, whose path it would take.
+   * @default false
+   */
+  devtools?: boolean | "force";
 }
 
 /** `context` is required exactly when the handlers expect a context. */
