@@ -82,7 +82,12 @@ export function createTickerRouter(feed: PriceFeed) {
 export async function createTickerServer(options: TickerServerOptions = {}): Promise<TickerServer> {
   const broker = memoryBroker();
   const feed = createPriceFeed({ broker, intervalMs: options.intervalMs ?? 250 });
-  const sse = createTickerRouter(feed).node({ prefix: SSE_PREFIX, keepAliveMs: options.keepAliveMs ?? 15_000 });
+  const sse = createTickerRouter(feed).node({
+    prefix: SSE_PREFIX,
+    keepAliveMs: options.keepAliveMs ?? 15_000,
+    // The devtools page, at /sse/_devtools; an adapter refuses it in production (docs/devtools.md).
+    devtools: process.env["NODE_ENV"] !== "production",
+  });
   const server = createServer((req, res) => sse(req, res, () => void serveStatic(req, res)));
   const close = async (): Promise<void> => {
     feed.stop();
