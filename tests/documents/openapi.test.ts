@@ -6,9 +6,9 @@
  * Object a valid draft 2020-12 schema; and it says what the contract says.
  */
 import { ERROR_CODES, RivuletError, defineContract, stream, type ContractTree } from "@rivulet/shared";
-import { streamSchemas, toOpenAPI, type OpenAPIDocument } from "@rivulet/server/openapi";
+import { streamSchemas, toOpenAPI, type DocumentOptions, type OpenAPIDocument } from "@rivulet/server/openapi";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { contract } from "./fixtures/contract.js";
 import { ajv2020, pointer } from "./schemas.js";
@@ -277,6 +277,28 @@ describe("toOpenAPI: schemas with $defs", () => {
     const joined = ajv.compile({ $ref: data("/users/joined", 0) });
     expect(joined({ id: "u1", joined: "2026-12-03T09:00:00.000Z" })).toBe(true);
     expect(joined({ id: "u1", joined: "yesterday" })).toBe(false);
+  });
+});
+
+describe("toOpenAPI: a codec of the stream's own", () => {
+  it("describes its data as a string named by the codec, with no contentSchema", async () => {
+    const csv = { name: "csv", encode: (value: unknown) => ({ data: String(value) }), decode: (data: string) => data.split(",") };
+    const doc = toOpenAPI(defineContract({ rows: stream({ events: { row: z.array(z.string()) }, codec: csv }) }), { info: INFO });
+    await expectValid(doc);
+    const [row] = (doc.paths["/rows"] as Json)["get"]["responses"]["200"]["content"]["text/event-stream"]["itemSchema"]["oneOf"] as Json[];
+    expect(row?.["properties"]["data"]).toEqual({ type: "string", description: 'Written by the stream\'s own codec "csv".' });
+  });
+});
+
+describe("toOpenAPI: types", () => {
+  it("takes typed options and returns the document's type", () => {
+    expectTypeOf(toOpenAPI).parameter(1).toEqualTypeOf<DocumentOptions>();
+    expectTypeOf(toOpenAPI(contract, { info: INFO })).toEqualTypeOf<OpenAPIDocument>();
+    expectTypeOf<OpenAPIDocument["openapi"]>().toEqualTypeOf<"3.2.0">();
+    // @ts-expect-error: info is required
+    expect(() => toOpenAPI(contract, {})).toThrow(RivuletError);
+    // @ts-expect-error: a server is an object with a url
+    expect(() => toOpenAPI(contract, { info: INFO, servers: ["https://api.example.com"] })).toThrow(RivuletError);
   });
 });
 
