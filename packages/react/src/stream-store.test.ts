@@ -249,4 +249,18 @@ describe("createStreamStore", () => {
     expect(fetches).toStrictEqual([]);
     watcher.unsubscribe();
   });
+
+  it("a value thrown that is not an Error: its text as the message", async () => {
+    const store = createStreamStore<{ id: string }>({
+      open: () => {
+        throw "no stream today";
+      },
+      bufferSize: 10,
+      lastEventId: undefined,
+    });
+    const watcher = watch(store);
+    const failed = await watcher.until((snapshot) => snapshot.state === "closed");
+    expect(failed.error).toMatchObject({ code: "INTERNAL_SERVER_ERROR", message: "no stream today", cause: "no stream today" });
+    watcher.unsubscribe();
+  });
 });
