@@ -27,6 +27,11 @@ describe("npm run demo: the index and every example it links", () => {
     for (const entry of demo.entries) {
       if (entry.state === "running") expect(hrefs).toContain(entry.url);
     }
+    // The ticker has devtools on (examples/ticker/server.ts): its page is linked.
+    const ticker = demo.entries.find((entry) => entry.example.name === "ticker");
+    if (ticker?.state !== "running") throw new Error("the ticker did not start");
+    expect(ticker.devtoolsUrl).toBe(new URL("/sse/_devtools", ticker.url).href);
+    expect(hrefs).toContain(ticker.devtoolsUrl);
     expect((await fetch(new URL("/elsewhere", demo.url))).status).toBe(404);
   });
 
