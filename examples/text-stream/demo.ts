@@ -2,7 +2,7 @@ import { closeOnSignals, exitOnError } from "@rivulet/example-kit/cli";
 import { runClient } from "./client.js";
 import { listenFromEnv, printDemoBanner } from "./server.js";
 
-// `npm run demo`: serve the page and the stream, show the typed client reading
+// `npm run start -w examples/text-stream`: serve the page and the stream, show the typed client reading
 // it once in this terminal, then keep serving for the browser and curl.
 const demo = await listenFromEnv().catch(exitOnError);
 printDemoBanner(demo);

@@ -106,13 +106,13 @@ export const DEFAULT_PORT = 3000;
 /**
  * Starts the demo on `PORT`, or on 3000 when it is not set. A port that is
  * taken is an error when `PORT` chose it; the default 3000 being taken falls
- * back to a free port (printed in the banner), so `npm run demo` just works.
+ * back to a free port (printed in the banner), so starting the demo just works.
  */
 export async function listenFromEnv(options: Omit<DemoServerOptions, "port"> = {}): Promise<DemoServer> {
   return listenOnPort(portFromEnv(DEFAULT_PORT), {
     start: (port) => createDemoServer({ ...options, port }),
     what: "the demo",
-    command: "npm run demo",
+    command: "npm run start -w examples/text-stream",
   });
 }
 
