@@ -187,5 +187,10 @@ describe("tailFile", () => {
     expect(await tail.next()).toEqual(line("x".repeat(10), MAX_LINE_BYTES));
     expect(await tail.next()).toEqual(line("after", MAX_LINE_BYTES + 11));
     await tail.close();
+
+    // The end of a piece does not follow a line end: a resume there starts over, as documented.
+    const resumed = steppedTail(path, { offset: MAX_LINE_BYTES });
+    expect(await resumed.next()).toEqual({ kind: "reset", reason: "unknown-offset", size: MAX_LINE_BYTES + 17 });
+    await resumed.close();
   });
 });
