@@ -13,6 +13,13 @@ function validator(): Ajv2020 {
 }
 
 describe("streamSchemas", () => {
+  it("refuses anything but a stream with INVALID_CONTRACT", () => {
+    const contract = defineContract({ chat: { room: stream({ events: { e: z.null() } }) } });
+    for (const notAStream of [undefined, {}, { events: 1 }, contract, contract.chat]) {
+      expect(() => streamSchemas(notAStream as never)).toThrow(expect.objectContaining({ code: "INVALID_CONTRACT" }));
+    }
+  });
+
   it("gives the input and each event's JSON Schema, without $schema", () => {
     const ticker = stream({
       input: z.object({ symbol: z.string() }),

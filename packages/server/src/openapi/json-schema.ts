@@ -1,5 +1,5 @@
 import { toJSONSchema, type ZodType } from "zod";
-import type { AnyStream } from "@rivulet/shared";
+import { isStream, RivuletError, type AnyStream } from "@rivulet/shared";
 
 /** A JSON Schema, as a plain object. */
 export type JsonSchema = Record<string, unknown>;
@@ -30,11 +30,13 @@ export type SchemaTarget = "draft-2020-12" | "draft-07";
  * schema, or one registered with an `id` (`.meta({ id })`), keeps its
  * `$defs` and its references (`#/$defs/…`, or `#` for a recursive root).
  *
+ * @throws {RivuletError} `INVALID_CONTRACT` for anything but a stream made by `stream()`.
  * @example
  * const { input, events } = streamSchemas(contract.ticker);
  * // events.price: { type: "object", properties: { at: { type: "string", format: "date-time" }, … }, … }
  */
 export function streamSchemas(stream: AnyStream): StreamSchemas {
+  if (!isStream(stream)) throw new RivuletError("INVALID_CONTRACT", "streamSchemas() takes one stream of a contract (contract.ticker), made by stream().");
   const events: Record<string, JsonSchema> = {};
   for (const [name, schema] of Object.entries(stream.events)) events[name] = wireSchema(schema);
   return { input: stream.input === undefined ? undefined : wireSchema(stream.input), events };
