@@ -9,7 +9,10 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
 
 - **Run to run.** This shared 2-core machine is noisy: the same contender's rounds spread
   by up to ±25 % within one run, and two runs of the same code have given raw node 289k
-  and 376k small events/s. Read the small-event ratios as ±0.05.
+  and 376k small events/s. Read the small-event ratios as ±0.05. Some days the host runs
+  at half speed for everyone: the run of 2026-12-03 09:52 UTC (this page's) gave raw node 178k small
+  events/s with the machine otherwise idle (load < 0.5 before it started), where the run of
+  06:12 the same day gave 371k; the ratios between contenders moved far less than that.
 - **Small-event throughput, validation off (≈ 0.75–0.85× raw).** A handler is an
   \`async function*\`, and that alone costs what the target leaves: a loop that
   stringifies and frames the small event costs 1.4–2.2 µs per event here, the same loop
@@ -95,4 +98,25 @@ so the per-event cost was also counted with callgrind (instructions, repeatable 
 the machine does; compileStream's encode + frame with an id, and the typed client reading
 a body through a custom \`fetch\`): validate on + superjson 21,639 → 21,334 instructions per
 small event, validate off + JSON 19,147 → 19,159, the 4 KB event ≈ 352k → 327k, the client
-52.7k → 51.5k. No loss on the default path.`;
+52.7k → 51.5k. No loss on the default path.
+
+## Rivulet inside tRPC (issue 12)
+
+The "Rivulet via toTRPC" rows serve the Rivulet rows' handler through \`toTRPC(t, router)\`
+and tRPC's own \`createHTTPServer\`, read by the same reader: every event is still validated
+by Rivulet, then tRPC frames it (\`tracked(id, { event, data })\`, its own JSON and
+backpressure). They run at about tRPC's own speed (0.8–1.0× the tRPC row): the cost is
+tRPC's serving path, not Rivulet's, so a tRPC team that moves a subscription to Rivulet
+through \`toTRPC\` keeps its throughput and gains validation, named events, brokers and
+resume; serving the same stream with \`router.node()\` instead is the big step (3.6× tRPC
+at 4 KB, 7.9× on the small event, in this run).
+
+## Line separators escaped (issue 13)
+
+Every JSON Rivulet writes now has U+0085, U+2028 and U+2029 escaped, so that line-based
+readers (Python's \`iter_lines\`) never cut an event. The check is three \`indexOf\`s over
+the JSON text, which on a one-byte string search only for U+0085. Counted with callgrind:
+≈ 400 instructions per small event for the check alone (a single regex test was 820),
+while validate + encode + frame of the small event counts 19.4k–20.6k instructions with
+or without it (the spread between runs of the same build, about ±1k, is larger than the
+check): no cost the throughput rows can show.`;
