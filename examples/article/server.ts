@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { closeOnSignals, exitOnError, isMain, listenOnPort, portFromEnv, printBanner } from "@rivulet/example-kit/cli";
 import { closeServer } from "@rivulet/example-kit/close-server";
+import { listen } from "@rivulet/example-kit/listen";
 import { staticFiles } from "@rivulet/example-kit/static-files";
 import { implement } from "@rivulet/server";
 import { article, SENTENCES } from "./contract.js";
@@ -76,13 +77,7 @@ export async function createArticleServer(options: ArticleServerOptions = {}): P
     if (new URL(req.url ?? "/", "http://localhost").pathname === "/events") sse(req, res);
     else void serveStatic(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? DEFAULT_PORT, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? DEFAULT_PORT);
   const { port } = server.address() as AddressInfo;
   const origin = `http://localhost:${port}`;
   return { server, port, url: `${origin}/`, baseUrl: origin, close: () => closeServer(server) };

@@ -7,6 +7,7 @@ import { createChatBroker } from "./broker.js";
 import { API_PREFIX, createMessagesApi, messagesPath } from "./messages-api.js";
 import { createRooms } from "./rooms.js";
 import { closeServer } from "@rivulet/example-kit/close-server";
+import { listen } from "@rivulet/example-kit/listen";
 
 /** Where the streams are served: `room` is at `/sse/room`. */
 export const SSE_PREFIX = "/sse";
@@ -104,16 +105,6 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     brokerDescription: description,
     close: () => (closing ??= close()),
   };
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }
 
 /** The port when `PORT` is not set. */

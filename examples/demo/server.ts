@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { closeOnSignals, exitOnError, isMain, listenOnPort, portFromEnv, printBanner } from "@rivulet/example-kit/cli";
 import { closeServer } from "@rivulet/example-kit/close-server";
+import { listen } from "@rivulet/example-kit/listen";
 import { EXAMPLES, type ExampleEntry, type RunningExample } from "./examples.js";
 import { renderIndex, type IndexEntry } from "./index-page.js";
 
@@ -105,16 +106,6 @@ async function devtoolsOf(example: RunningExample): Promise<string | undefined> 
   } catch {
     return undefined;
   }
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }
 
 /** The index's port when `PORT` is not set. */

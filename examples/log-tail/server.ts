@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { closeOnSignals, curlCommand, exitOnError, isMain, listenOnPort, portFromEnv, printBanner } from "@rivulet/example-kit/cli";
 import { closeServer } from "@rivulet/example-kit/close-server";
+import { listen } from "@rivulet/example-kit/listen";
 import { staticFiles } from "@rivulet/example-kit/static-files";
 import { implement } from "@rivulet/server";
 import { contract, DEFAULT_HISTORY } from "./contract.js";
@@ -104,13 +105,7 @@ export async function createLogTailServer(options: LogTailServerOptions): Promis
     keepAliveMs: options.keepAliveMs ?? 15_000,
   });
   const server = createServer((req, res) => sse(req, res, () => void serveStatic(req, res)));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? DEFAULT_PORT, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? DEFAULT_PORT);
   const { port } = server.address() as AddressInfo;
   const origin = `http://localhost:${port}`;
   return { server, port, url: `${origin}/`, sseUrl: `${origin}${SSE_PREFIX}`, file: options.file, close: () => closeServer(server) };

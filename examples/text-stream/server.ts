@@ -6,6 +6,7 @@ import { staticFiles } from "@rivulet/example-kit/static-files";
 import { implement } from "@rivulet/server";
 import { contract, PARAGRAPH } from "./contract.js";
 import { closeServer } from "@rivulet/example-kit/close-server";
+import { listen } from "@rivulet/example-kit/listen";
 
 /** Where the streams are served: `text` is at `/sse/text`. */
 export const SSE_PREFIX = "/sse";
@@ -88,13 +89,7 @@ export async function createDemoServer(options: DemoServerOptions = {}): Promise
     keepAliveMs: options.keepAliveMs ?? 15_000,
   });
   const server = createServer((req, res) => sse(req, res, () => void serveStatic(req, res)));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 3000, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? 3000);
   const { port } = server.address() as AddressInfo;
   const origin = `http://localhost:${port}`;
   return { server, port, url: `${origin}/`, sseUrl: `${origin}${SSE_PREFIX}`, close: () => closeServer(server) };

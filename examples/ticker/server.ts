@@ -6,6 +6,7 @@ import { implement, memoryBroker } from "@rivulet/server";
 import { contract, SYMBOLS } from "./contract.js";
 import { createPriceFeed, PRICES_TOPIC, type PriceFeed } from "./feed.js";
 import { closeServer } from "@rivulet/example-kit/close-server";
+import { listen } from "@rivulet/example-kit/listen";
 
 /** Where the streams are served: `ticker` is at `/sse/ticker`. */
 export const SSE_PREFIX = "/sse";
@@ -95,13 +96,7 @@ export async function createTickerServer(options: TickerServerOptions = {}): Pro
     await broker.close();
   };
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port ?? DEFAULT_PORT, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    await listen(server, options.port ?? DEFAULT_PORT);
   } catch (error) {
     await close();
     throw error;

@@ -1,18 +1,18 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
+import { bundleScript } from "@rivulet/example-kit/bundle";
 import { closeOnSignals, exitOnError, isMain, listenOnPort, portFromEnv, printBanner } from "@rivulet/example-kit/cli";
 import { closeServer } from "@rivulet/example-kit/close-server";
+import { listen } from "@rivulet/example-kit/listen";
 import { staticFiles } from "@rivulet/example-kit/static-files";
 import { memoryBroker, type Broker } from "@rivulet/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { build } from "esbuild";
 import { createAppRouter, createContext } from "./app-router.js";
 
 /** Where tRPC is served: `rooms` is at `/trpc/rooms`, `live.room` at `/trpc/live.room`. */
 export const TRPC_PREFIX = "/trpc/";
 
-/** The page itself; its script is bundled at start (see {@link bundlePage}). */
+/** The page itself; its script, `public/app.ts` with the tRPC client and superjson, is bundled at start. */
 const servePage = staticFiles({
   dir: new URL("./public/", import.meta.url),
   files: new Map([
@@ -22,25 +22,6 @@ const servePage = staticFiles({
   notFound: "Not found. The page is at / and tRPC under /trpc/.",
   name: "trpc",
 });
-
-/**
- * Bundles `public/app.ts` with the tRPC client and superjson into one script,
- * in memory: a tRPC page needs its client's modules, which a browser cannot
- * import from `node_modules` by name.
- */
-async function bundlePage(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL("./public/app.ts", import.meta.url))],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error("esbuild produced no output for public/app.ts");
-  return output.text;
-}
 
 export interface TrpcServerOptions {
   /**
@@ -76,7 +57,7 @@ export interface TrpcServer {
  * await app.close();
  */
 export async function createTrpcServer(options: TrpcServerOptions = {}): Promise<TrpcServer> {
-  const script = await bundlePage();
+  const script = await bundleScript(new URL("./public/app.ts", import.meta.url));
   const broker = options.broker ?? memoryBroker();
   const trpc = createHTTPHandler({ router: createAppRouter(broker), createContext, basePath: TRPC_PREFIX });
   const server = createServer((req, res) => {
@@ -103,16 +84,6 @@ export async function createTrpcServer(options: TrpcServerOptions = {}): Promise
     await broker.close();
   };
   return { server, port, url: `${origin}/`, trpcUrl: `${origin}/trpc`, close: () => (closing ??= close()) };
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }
 
 /** The port when `PORT` is not set. */

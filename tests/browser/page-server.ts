@@ -1,20 +1,9 @@
 import type http from "node:http";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleScript } from "@rivulet/example-kit/bundle";
 
 /** `page.ts` and the typed client in one script, made in memory. */
-export async function bundlePage(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL("./page.ts", import.meta.url))],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error("esbuild produced no output for tests/browser/page.ts");
-  return output.text;
+export function bundlePage(): Promise<string> {
+  return bundleScript(new URL("./page.ts", import.meta.url));
 }
 
 const HTML = '<!doctype html><meta charset="utf-8"><title>rivulet test page</title><script type="module" src="/page.js"></script>';

@@ -1,7 +1,6 @@
 import type http from "node:http";
-import { fileURLToPath } from "node:url";
 import { browserSuite, launchChromium } from "@rivulet/example-kit/browser";
-import { build } from "esbuild";
+import { bundleScript } from "@rivulet/example-kit/bundle";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { createFeeds, type FeedConnection } from "../../packages/react/src/test-utils/feeds.js";
@@ -12,19 +11,8 @@ import type { Scene } from "./react-page.js";
 const suite = browserSuite("react");
 
 /** react-page.ts with React's development build, where StrictMode runs every effect twice. */
-async function bundleReactPage(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL("./react-page.ts", import.meta.url))],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    define: { "process.env.NODE_ENV": '"development"' },
-    write: false,
-    logLevel: "silent",
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error("esbuild produced no output for tests/browser/react-page.ts");
-  return output.text;
+function bundleReactPage(): Promise<string> {
+  return bundleScript(new URL("./react-page.ts", import.meta.url), { "process.env.NODE_ENV": '"development"' });
 }
 
 /** Chromium's console line for a refused request, which the refusal test causes on purpose. */
