@@ -3,8 +3,8 @@ import { toTRPC } from "@rivulet/server/trpc";
 import { initTRPC } from "@trpc/server";
 import { createHTTPServer } from "@trpc/server/adapters/standalone";
 import { contract } from "../contract.js";
-import { largeEvent, smallEvent } from "../payload.js";
 import { listen } from "./node-io.js";
+import { throughputStream } from "./rivulet.js";
 import type { Contender } from "./types.js";
 
 /**
@@ -27,13 +27,7 @@ export const rivuletTrpc: Contender = {
     // `implement` wants every stream of the contract; the topic is not measured here.
     const ticks = createChannel(memoryBroker(), contract.topic);
     const router = implement(contract, {
-      stream: async function* ({ input }) {
-        if (input.size === "small") {
-          for (let i = 0; i < input.n; i++) yield { event: "price", id: String(i), data: smallEvent(i) };
-        } else {
-          for (let i = 0; i < input.n; i++) yield { event: "book", id: String(i), data: largeEvent(i) };
-        }
-      },
+      stream: throughputStream,
       topic: () => ticks.subscribe("ticks"),
     });
     const t = initTRPC.create();

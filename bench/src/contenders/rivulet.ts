@@ -1,7 +1,8 @@
 import http from "node:http";
 import { createChannel, implement, memoryBroker } from "@rivulet/server";
 import { jsonCodec, superjsonCodec } from "@rivulet/shared";
-import { contract } from "../contract.js";
+import type { z } from "zod";
+import { contract, type StreamInput } from "../contract.js";
 import { largeEvent, smallEvent, type Tick } from "../payload.js";
 import { listen } from "./node-io.js";
 import { KEEP_ALIVE_MS, type Contender, type ContenderId } from "./types.js";
@@ -13,6 +14,15 @@ interface RivuletConfig {
   codec: "superjson" | "json";
   /** How the topic handler relays its subscription. @default "return" */
   relay?: "return" | "yield*";
+}
+
+/** The throughput stream's handler, the same in every Rivulet row (and under toTRPC): one event per `next()`. */
+export async function* throughputStream({ input }: { input: z.infer<typeof StreamInput> }) {
+  if (input.size === "small") {
+    for (let i = 0; i < input.n; i++) yield { event: "price" as const, id: String(i), data: smallEvent(i) };
+  } else {
+    for (let i = 0; i < input.n; i++) yield { event: "book" as const, id: String(i), data: largeEvent(i) };
+  }
 }
 
 /**
@@ -34,13 +44,7 @@ function rivulet({ id, label, validate, codec, relay = "return" }: RivuletConfig
       const broker = memoryBroker();
       const ticks = createChannel(broker, contract.topic);
       const router = implement(contract, {
-        stream: async function* ({ input }) {
-          if (input.size === "small") {
-            for (let i = 0; i < input.n; i++) yield { event: "price", id: String(i), data: smallEvent(i) };
-          } else {
-            for (let i = 0; i < input.n; i++) yield { event: "book", id: String(i), data: largeEvent(i) };
-          }
-        },
+        stream: throughputStream,
         topic:
           relay === "return"
             ? () => ticks.subscribe("ticks")
