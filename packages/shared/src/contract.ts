@@ -44,14 +44,24 @@ export interface StreamDialect {
 export interface StreamDefinition<
   TInput extends ZodType | undefined = ZodType | undefined,
   TEvents extends EventSchemas = EventSchemas,
+  TDurable extends boolean = boolean,
 > extends StreamDialect {
   readonly [STREAM]: true;
   readonly input: TInput;
   readonly events: TEvents;
+  /**
+   * Whether a request starts a **run** that outlives its connection: the
+   * handler runs to its end whether or not anyone watches, and clients join,
+   * resume and stop it by its id (docs/durable-runs.md).
+   */
+  readonly durable: TDurable;
 }
 
 /** Any stream, whatever its input and events. */
-export type AnyStream = StreamDefinition<ZodType | undefined, EventSchemas>;
+export type AnyStream = StreamDefinition<ZodType | undefined, EventSchemas, boolean>;
+
+/** A stream declared with `durable: true`. */
+export type DurableStream = StreamDefinition<ZodType | undefined, EventSchemas, true>;
 
 /** A contract: streams, and plain objects that nest them as path segments. */
 export type ContractTree = { readonly [segment: string]: AnyStream | ContractTree };
@@ -75,8 +85,13 @@ type CheckedEvents<TEvents> = {
  *   events: { price: z.object({ price: z.number(), at: z.date() }) },
  * });
  * const article = stream({ events: { message: z.string() }, codec: "text", end: "close" });
+ * const answer = stream({ durable: true, input: z.object({ prompt: z.string() }), events: { token: z.string() } });
  */
-export function stream<const TEvents extends EventSchemas, TInput extends ZodType | undefined = undefined>(definition: {
+export function stream<
+  const TEvents extends EventSchemas,
+  TInput extends ZodType | undefined = undefined,
+  const TDurable extends boolean = false,
+>(definition: {
   input?: TInput;
   events: TEvents & CheckedEvents<TEvents>;
   codec?: StreamCodec;
@@ -84,17 +99,31 @@ export function stream<const TEvents extends EventSchemas, TInput extends ZodTyp
   method?: StreamMethod;
   unknownEvents?: UnknownEvents;
   errorEvent?: string;
-}): StreamDefinition<TInput, TEvents> {
+  durable?: TDurable;
+}): StreamDefinition<TInput, TEvents, TDurable> {
   const names = Object.keys(definition.events);
   if (names.length === 0) {
     throw new RivuletError("INVALID_CONTRACT", "A stream needs at least one event in `events`.");
   }
   for (const name of names) assertEventName(name);
+  const dialect = checkDialect(definition);
+  const durable = definition.durable ?? false;
+  if (typeof durable !== "boolean") {
+    throw new RivuletError("INVALID_CONTRACT", `stream(): durable must be true or false; got ${JSON.stringify(durable) ?? String(durable)}.`);
+  }
+  // A run's events are stored, replayed and joined by their ids, which only Rivulet's own dialect carries.
+  if (durable && (dialect.codec === "text" || dialect.end !== "event" || dialect.errorEvent !== undefined)) {
+    throw new RivuletError(
+      "INVALID_CONTRACT",
+      'stream(): a durable stream speaks Rivulet\'s own dialect: no codec "text", no `end` but "event", no `errorEvent`.',
+    );
+  }
   return Object.freeze({
     [STREAM]: true,
     input: definition.input as TInput,
     events: definition.events,
-    ...checkDialect(definition),
+    ...dialect,
+    durable: durable as TDurable,
   });
 }
 

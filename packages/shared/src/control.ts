@@ -20,3 +20,11 @@ export const ERROR_EVENT = "rivulet:error";
 
 /** The keep-alive comment written on idle streams. */
 export const KEEP_ALIVE = ": ping\n\n";
+
+/**
+ * The first event of a durable stream's run (docs/durable-runs.md): its data
+ * is `{ "runId": "…" }` and its id `<runId>:0`. Every later event of the run
+ * has the id `<runId>:<n>`, n = 1, 2, …, so a `Last-Event-ID` names both the
+ * run and the place in it.
+ */
+export const RUN_EVENT = "rivulet:run";

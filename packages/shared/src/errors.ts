@@ -20,6 +20,15 @@ export const ERROR_CODES = {
   METHOD_NOT_SUPPORTED: 405,
   /** A resume from an event ID the broker's history no longer reaches: events were missed. */
   HISTORY_GAP: 410,
+  /**
+   * No such durable run: its id is unknown, belongs to another stream, or to another
+   * owner (the same answer, so that an id reveals nothing of someone else's run).
+   */
+  RUN_NOT_FOUND: 404,
+  /** A durable run that ended longer ago than the server keeps its history (`runs.retentionMs`). */
+  RUN_EXPIRED: 410,
+  /** A durable run whose process died before it ended: it will never end, and its events stop where they were. */
+  RUN_LOST: 410,
   /** A POST body that did not arrive whole within the server's `bodyTimeoutMs`. */
   REQUEST_TIMEOUT: 408,
   /** A POST body over the server's `maxBodyBytes`. */

@@ -2,6 +2,7 @@ export { defineContract, stream, isStream } from "./contract.js";
 export type {
   AnyStream,
   ContractTree,
+  DurableStream,
   EventSchemas,
   StreamCodec,
   StreamDefinition,
@@ -27,4 +28,4 @@ export type { EventStreamHandlers, EventStreamParser, EventStreamParserOptions, 
 export { superjsonCodec, jsonCodec, textCodec } from "./codec.js";
 export type { DataCodec, EncodedData } from "./codec.js";
 // The control events a plain `EventSource` listens for (docs/protocol.md); the rest of the wire is in `@rivulet/shared/wire`.
-export { END_EVENT, ERROR_EVENT } from "./control.js";
+export { END_EVENT, ERROR_EVENT, RUN_EVENT } from "./control.js";

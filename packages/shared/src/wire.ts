@@ -3,7 +3,8 @@
  * format — framing helpers, control constants, the compiled stream. Not part
  * of the application API: import from `@rivulet/shared` in application code.
  */
-export { END_EVENT, END_EVENT_ID, ERROR_EVENT, KEEP_ALIVE, RESERVED_PREFIX } from "./control.js";
+export { END_EVENT, END_EVENT_ID, ERROR_EVENT, KEEP_ALIVE, RESERVED_PREFIX, RUN_EVENT } from "./control.js";
+export { isRunId, newRunId, parseRunEventId, runEventId } from "./run-id.js";
 export { encodeData } from "./encode.js";
 export { listStreams, assertEventName } from "./contract.js";
 export { codecOf, compileStream, inputCodecOf } from "./compiled-stream.js";
