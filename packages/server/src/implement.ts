@@ -4,7 +4,9 @@ import { createFetchHandler, type FetchHandler } from "./fetch.js";
 import { createNodeHandler, type NodeHandler } from "./node.js";
 import { resolveOptions } from "./options.js";
 import { ROUTES, buildRoutes } from "./routes.js";
-import type { AdapterOptions, Handlers } from "./types.js";
+import { createRunHost, type RunHost, type RunsOptions } from "./runs/host.js";
+import type { AdapterOptions, Handlers, ImplementOptions } from "./types.js";
+import { checkOptions, option } from "@rivulet/shared/wire";
 
 /** A served contract: the same streams behind a node handler or a fetch handler. */
 export type Router<TContract extends ContractTree, TContext> = BaseRouter<TContract, TContext> &
@@ -63,8 +65,12 @@ type OptionsArg<TRequest, TContext> = undefined extends TContext
 export function implement<TContract extends ContractTree, TContext = undefined>(
   contract: TContract,
   handlers: Handlers<TContract, TContext>,
+  options: ImplementOptions<TContext> = {},
 ): Router<TContract, TContext> {
-  const routes = buildRoutes(contract, handlers);
+  checkOptions("implement()", options, { runs: option.object });
+  // Made once, and only for a contract with durable streams: every adapter of the router shares its runs.
+  let runs: RunHost | undefined = options.runs === undefined ? undefined : createRunHost(options.runs as RunsOptions<unknown>);
+  const routes = buildRoutes(contract, handlers, () => (runs ??= createRunHost(options.runs as RunsOptions<unknown> | undefined)));
   const fetchHandler = (options: AdapterOptions<Request, TContext> = {} as AdapterOptions<Request, TContext>) =>
     createFetchHandler(routes, resolveOptions<Request, TContext>(options, "router.fetchHandler()"));
   let defaultFetch: FetchHandler | undefined;

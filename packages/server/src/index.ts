@@ -22,3 +22,8 @@ export type {
   Handlers,
   StreamHandler,
 } from "./types.js";
+export { memoryRunStore } from "./runs/memory.js";
+export type { MemoryRunStoreOptions } from "./runs/memory.js";
+export type { RunArgs, RunsOptions } from "./runs/host.js";
+export type { RunEntry, RunInfo, RunLookup, RunState, RunStore } from "./runs/store.js";
+export type { DurableHandler, ImplementOptions, RunHandler, SnapshotHandler } from "./types.js";

@@ -4,6 +4,7 @@ import { resolveOptions } from "./options.js";
 import { createPipeline } from "./pipeline.js";
 import type { RequestParts } from "./request.js";
 import { buildRoutes } from "./routes.js";
+import { createRunHost } from "./runs/host.js";
 import { contract } from "./test-utils/contract.js";
 import type { AdapterOptions, ErrorInfo } from "./types.js";
 
@@ -11,7 +12,7 @@ const routes = buildRoutes(contract, {
   ticker: async function* () {},
   chat: { room: async function* () {} },
   clock: async function* () {},
-});
+}, () => createRunHost());
 
 /** A pipeline under `/sse` for a transport whose request is a plain string, recording what `onError` is told. */
 function pipelineFor(options: AdapterOptions<string, unknown> = {}) {

@@ -119,10 +119,30 @@ export function createPipeline<TRequest, TContext>(
         // Before the path is decoded: `%5Fdevtools` names a stream, and there is none (`checkDevtoolsPath`).
         if (devtools && isDevtoolsPath(path)) return await devtools.answer(path, parts.method);
         path = decodePath(path);
-        const streamRequest = await readStreamRequest(path, parts, reading);
+        let streamRequest = await readStreamRequest(path, parts, reading);
         phase = "context";
         const ctx = options.context ? await options.context(request) : undefined;
-        return { kind: "stream", request: streamRequest, ctx, awaitFirstBytes: streamRequest.lastEventId !== undefined };
+        const { run } = streamRequest;
+        const durable = streamRequest.route.durable;
+        if (durable && run) {
+          // Every request to a run is checked against its owner: a start, a join, each resume, a stop.
+          phase = "request";
+          switch (run.kind) {
+            case "stop":
+              await durable.runs.stop(durable, run.id, ctx);
+              return { kind: "reply", status: 204, headers: {}, body: "" };
+            case "join":
+              await durable.runs.open(durable, run.id, ctx);
+              break;
+            case "start": {
+              const id = await durable.runs.start(durable, streamRequest.input, ctx);
+              streamRequest = { ...streamRequest, run: { kind: "join", id, afterSeq: -1 } };
+              break;
+            }
+          }
+        }
+        const resumed = streamRequest.run?.kind === "join" ? streamRequest.run.afterSeq >= 0 : streamRequest.lastEventId !== undefined;
+        return { kind: "stream", request: streamRequest, ctx, awaitFirstBytes: resumed };
       } catch (thrown) {
         const error = RivuletError.from(thrown);
         // The client left while we read its body or ran `context`: nobody to answer, nothing to report.
@@ -163,7 +183,10 @@ export function createPipeline<TRequest, TContext>(
   /** The methods a stream accepts, for a preflight; a path with no stream may still be asked (its 404 is readable). */
   function methodsOf(path: string): string {
     try {
-      return routes.get(decodePath(path))?.stream.method ?? "GET, POST";
+      const route = routes.get(decodePath(path));
+      // A durable stream's runs are stopped with DELETE, and joined with GET whatever the stream's own method.
+      if (route?.durable) return "GET, POST, DELETE";
+      return route?.stream.method ?? "GET, POST";
     } catch {
       return "GET, POST";
     }

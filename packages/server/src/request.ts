@@ -1,5 +1,5 @@
 import { RivuletError, jsonCodec, toIssues, type DataCodec } from "@rivulet/shared";
-import { fromLastEventIdHeader, inputCodecOf } from "@rivulet/shared/wire";
+import { END_EVENT_ID, fromLastEventIdHeader, inputCodecOf, isRunId, parseRunEventId } from "@rivulet/shared/wire";
 import { readJsonBody } from "./body.js";
 import { checkDecodedInput, checkInputText } from "./input-limits.js";
 import type { Route } from "./routes.js";
@@ -28,7 +28,19 @@ export interface StreamRequest {
   route: Route;
   input: unknown;
   lastEventId: string | undefined;
+  /**
+   * A durable stream's request (docs/durable-runs.md): `start` a run, `join`
+   * run `id` after `afterSeq` (-1: from its start), or `stop` it. Set once the
+   * pipeline has started or checked the run.
+   */
+  run?: RunRequest;
 }
+
+/** What a request to a durable stream asks of its runs. */
+export type RunRequest =
+  | { readonly kind: "start" }
+  | { readonly kind: "join"; readonly id: string; readonly afterSeq: number }
+  | { readonly kind: "stop"; readonly id: string };
 
 /** What reading a request needs from its adapter. */
 export interface RequestReading {
@@ -48,11 +60,18 @@ export interface RequestReading {
  * failing the schema: `INVALID_INPUT`). `path` is the decoded path below the prefix.
  */
 export async function readStreamRequest(path: string, parts: RequestParts, reading: RequestReading): Promise<StreamRequest> {
-  if (parts.method !== "GET" && parts.method !== "POST") {
+  const route = reading.routes.get(path);
+  if (parts.method !== "GET" && parts.method !== "POST" && !(parts.method === "DELETE" && route?.durable)) {
     throw new RivuletError("METHOD_NOT_SUPPORTED", `Method ${parts.method} is not supported; use GET or POST.`);
   }
-  const route = reading.routes.get(path);
   if (!route) throw new RivuletError("NOT_FOUND", `No stream at "${path}".`);
+  if (route.durable) {
+    const run = readRunRequest(route.path, parts);
+    // The end event's id: the stream host answers 204, as for any stream.
+    if (run === "ended") return { route, input: undefined, lastEventId: END_EVENT_ID };
+    // A join or a stop names its run, whose input was read when it started: no body, no input.
+    if (run.kind !== "start") return { route, input: undefined, lastEventId: undefined, run };
+  }
   const { method } = route.stream;
   if (method !== undefined && parts.method !== method) {
     throw new RivuletError("METHOD_NOT_SUPPORTED", `The stream "${path}" is requested with ${method}, not ${parts.method}.`);
@@ -88,7 +107,44 @@ export async function readStreamRequest(path: string, parts: RequestParts, readi
   // The header's bytes are UTF-8 (browsers and Rivulet's client send them so); the query is decoded already.
   const header = parts.lastEventIdHeader;
   const lastEventId = header === null ? (parts.query.get("lastEventId") ?? undefined) : fromLastEventIdHeader(header);
-  return { route, input, lastEventId: lastEventId === "" ? undefined : lastEventId };
+  return {
+    route,
+    input,
+    lastEventId: lastEventId === "" ? undefined : lastEventId,
+    ...(route.durable && { run: { kind: "start" } as const }),
+  };
+}
+
+/**
+ * What a request to a durable stream asks: `DELETE ?run=<id>` stops run
+ * `id`; `?run=<id>` joins it, from its start or after the `Last-Event-ID`
+ * (which must be one of its own); a `Last-Event-ID` of a run (`<id>:<n>`)
+ * alone joins that run — so a plain `EventSource`, which reconnects to the
+ * URL it started with, comes back to its run; anything else starts a run.
+ * `"ended"`: the client presents the end event's id, and is answered 204.
+ */
+function readRunRequest(path: string, parts: RequestParts): RunRequest | "ended" {
+  const runParam = parts.query.get("run");
+  if (runParam !== null && !isRunId(runParam)) {
+    throw new RivuletError("INVALID_INPUT", `"run" is not a run id: 16 to 64 characters of A–Z, a–z, 0–9, "-" and "_".`);
+  }
+  if (parts.method === "DELETE") {
+    if (runParam === null) throw new RivuletError("INVALID_INPUT", `DELETE ${path} stops a run: name it with ?run=<id>.`);
+    return { kind: "stop", id: runParam };
+  }
+  const header = parts.lastEventIdHeader;
+  const lastEventId = header === null ? (parts.query.get("lastEventId") ?? "") : fromLastEventIdHeader(header);
+  if (lastEventId === END_EVENT_ID) return "ended";
+  const resumed = lastEventId === "" ? undefined : parseRunEventId(lastEventId);
+  if (lastEventId !== "" && resumed === undefined) {
+    throw new RivuletError("INVALID_INPUT", `The Last-Event-ID of a durable stream is "<run id>:<n>"; got ${JSON.stringify(lastEventId.slice(0, 80))}.`);
+  }
+  if (resumed && runParam !== null && resumed.runId !== runParam) {
+    throw new RivuletError("INVALID_INPUT", `The Last-Event-ID belongs to run "${resumed.runId}", not to run "${runParam}".`);
+  }
+  const id = runParam ?? resumed?.runId;
+  if (id === undefined) return { kind: "start" };
+  return { kind: "join", id, afterSeq: resumed?.seq ?? -1 };
 }
 
 /** Response headers of every event stream. */

@@ -1,4 +1,5 @@
 import { RivuletError, isStream, type AnyStream, type ContractTree } from "@rivulet/shared";
+import type { DurableRoute, RunArgs, RunHost, SnapshotFunction } from "./runs/host.js";
 
 /**
  * Where a router keeps its routes, for the integrations of this package
@@ -18,6 +19,8 @@ export interface Route {
   path: string;
   stream: AnyStream;
   handler: (args: RouteArgs) => AsyncIterable<unknown>;
+  /** A durable stream's run handler and the router's runs: its requests start, join and stop runs. */
+  durable?: DurableRoute & { readonly runs: RunHost };
 }
 
 /** What every handler receives: its `HandlerArgs`, with the stream's own types erased. */
@@ -32,13 +35,15 @@ export interface RouteArgs {
  * Flattens contract and handlers into `path → route` once, at `implement`
  * time, so that a missing handler is an error at start-up, not at request time.
  */
-export function buildRoutes(contract: ContractTree, handlers: object): Map<string, Route> {
+export function buildRoutes(contract: ContractTree, handlers: object, runs: () => RunHost): Map<string, Route> {
   const routes = new Map<string, Route>();
   const visit = (node: ContractTree, impl: Record<string, unknown>, path: string[]): void => {
     for (const [segment, child] of Object.entries(node)) {
       const segments = [...path, segment];
       const handler = impl[segment];
-      if (isStream(child)) {
+      if (isStream(child) && child.durable) {
+        routes.set(segments.join("/"), durableRoute(segments, child, handler, runs));
+      } else if (isStream(child)) {
         if (typeof handler !== "function") {
           throw new RivuletError(
             "INVALID_HANDLERS",
@@ -64,4 +69,40 @@ export function buildRoutes(contract: ContractTree, handlers: object): Map<strin
   };
   visit(contract, handlers as Record<string, unknown>, []);
   return routes;
+}
+
+/**
+ * A durable stream's route: its handler is a function, or `{ run, snapshot }`.
+ * Its `handler` is never called by the adapters (they start and join runs);
+ * it is what `toTRPC` would call, and refuses.
+ */
+function durableRoute(segments: string[], stream: AnyStream, handler: unknown, runs: () => RunHost): Route {
+  const name = segments.join(".");
+  let run: unknown = handler;
+  let snapshot: unknown;
+  if (typeof handler === "object" && handler !== null) {
+    run = Reflect.get(handler, "run");
+    snapshot = Reflect.get(handler, "snapshot");
+  }
+  if (typeof run !== "function" || (snapshot !== undefined && typeof snapshot !== "function")) {
+    throw new RivuletError(
+      "INVALID_HANDLERS",
+      `implement(): the durable stream "${name}" needs an async function*, or { run: async function*, snapshot?: function }.`,
+    );
+  }
+  const path = segments.join("/");
+  return {
+    path,
+    stream,
+    handler: () => {
+      throw new RivuletError("INVALID_HANDLERS", `"${name}" is durable: its runs are served by router.node() and router.fetchHandler().`);
+    },
+    durable: {
+      path,
+      stream,
+      run: run as (args: RunArgs<unknown, unknown>) => AsyncIterable<unknown>,
+      snapshot: snapshot as SnapshotFunction | undefined,
+      runs: runs(),
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { superjsonCodec, type EncodedData } from "@rivulet/shared";
-import type { CompiledStream } from "@rivulet/shared/wire";
+import { RUN_EVENT, runEventId, type CompiledStream } from "@rivulet/shared/wire";
 import type { BrokerMessage, PublishMessage } from "./broker/types.js";
 
 /** Where `createChannel` puts the wire form of a message it validated, for the broker to keep. */
@@ -70,6 +70,11 @@ export function readMessage(event: string, id: string, encoded: EncodedData, che
   return share(message, encoded);
 }
 
+/** A durable run's entry as its watchers get it: the event id is `<runId>:<seq>`, the data checked by the runner. */
+export function runMessage(runId: string, seq: number, event: string, wire: EncodedData): BrokerMessage {
+  return readMessage(event, runEventId(runId, seq), wire, true);
+}
+
 /**
  * The SSE block of a broker's message for a compiled stream, or `undefined`
  * for anything else. A validated wire form (always superjson) is written as
@@ -84,7 +89,10 @@ export function frameShared(item: unknown, compiled: CompiledStream): string | u
   if (framing.framedFor === compiled) return framing.frame;
   const message = item as Shared;
   const { event, id } = message;
-  const reusable = framing.wire !== undefined && compiled.codec === superjsonCodec && Object.hasOwn(compiled.stream.events, event);
+  // The run event is Rivulet's own, plain JSON in every codec.
+  const reusable =
+    framing.wire !== undefined &&
+    ((compiled.codec === superjsonCodec && Object.hasOwn(compiled.stream.events, event)) || event === RUN_EVENT);
   // `data` is read only when needed: reading it decodes a message from another process.
   const encoded = reusable ? (framing.wire as EncodedData) : compiled.encode(event, message.data);
   framing.frame = compiled.frame(event, encoded, id);

@@ -50,10 +50,12 @@ export function createStreamHost(options: ResolvedOptions<never, unknown>, watch
 
   return {
     start(request, ctx, sink, onFinish) {
-      const { route, input, lastEventId } = request;
+      const { route, input, lastEventId, run } = request;
       // The one place every stream starts; its writer calls `onFinish` once, however it ends.
       const finish = watch ? watch(route, onFinish) : onFinish;
-      const writer = new StreamWriter(host, servedOf(route), sink, lastEventId !== undefined, finish);
+      const joined = run?.kind === "join" ? run : undefined;
+      const resumed = joined ? joined.afterSeq >= 0 : lastEventId !== undefined;
+      const writer = new StreamWriter(host, servedOf(route), sink, resumed, finish);
       // The client saw the end event and came back (a plain `EventSource` always does): there is
       // nothing after the end, and the 204 makes it stop. The handler never sees the reserved id.
       if (lastEventId === END_EVENT_ID) {
@@ -61,6 +63,12 @@ export function createStreamHost(options: ResolvedOptions<never, unknown>, watch
         return writer;
       }
       try {
+        // A durable stream's connection watches its run, which goes on without it (docs/durable-runs.md).
+        if (joined && route.durable) {
+          const watcher = route.durable.runs.watch(joined.id, joined.afterSeq, writer.signal)[Symbol.asyncIterator]();
+          writer.start(canPush(watcher) ? new PushedSource(watcher, writer) : new PullSource(watcher, writer));
+          return writer;
+        }
         const events = route.handler({
           input,
           lastEventId,

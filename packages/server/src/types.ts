@@ -1,4 +1,5 @@
 import type { CorsOptions } from "./cors.js";
+import type { RunArgs, RunsOptions } from "./runs/host.js";
 import type {
   AnyStream,
   ContractTree,
@@ -25,14 +26,43 @@ export type StreamHandler<S extends AnyStream, TContext> = (
   args: HandlerArgs<S, TContext>,
 ) => AsyncIterable<InferYield<S>>;
 
+/** A durable stream's run: an `async function*` that runs to its end whether or not anyone watches. */
+export type RunHandler<S extends AnyStream, TContext> = (
+  args: RunArgs<InferParsedInput<S>, TContext>,
+) => AsyncIterable<InferYield<S>>;
+
+/**
+ * Folds events a run's history drops (the oldest, once it holds `runs.historySize`)
+ * into one event of the contract that stands for them all: a client that
+ * resumes from before them gets it, then what follows. `previous` is the
+ * snapshot it returned last time.
+ */
+export type SnapshotHandler<S extends AnyStream> = (
+  previous: InferYield<S> | undefined,
+  events: InferYield<S>[],
+) => InferYield<S>;
+
+/** A durable stream's implementation: its run, and optionally how its history is folded into a snapshot. */
+export type DurableHandler<S extends AnyStream, TContext> =
+  | RunHandler<S, TContext>
+  | { run: RunHandler<S, TContext>; snapshot?: SnapshotHandler<S> };
+
 /** Handlers mirror the contract tree: one per stream, nested like it. */
 export type Handlers<T extends ContractTree, TContext> = {
   [K in keyof T]: T[K] extends AnyStream
-    ? StreamHandler<T[K], TContext>
+    ? T[K]["durable"] extends true
+      ? DurableHandler<T[K], TContext>
+      : StreamHandler<T[K], TContext>
     : T[K] extends ContractTree
       ? Handlers<T[K], TContext>
       : never;
 };
+
+/** The options of `implement`: what the router shares between all its adapters. */
+export interface ImplementOptions<TContext> {
+  /** How durable streams run: their store, owner, limits (docs/durable-runs.md). */
+  runs?: RunsOptions<TContext>;
+}
 
 /** Where an error reported to `onError` happened. */
 export type ErrorPhase = "request" | "context" | "stream" | "event";

@@ -24,6 +24,8 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T>, PushIterato
   #flushing = false;
   #failure: unknown;
   #done = false;
+  /** Set by `endAfter`: how the queue ends once what it holds is taken (`undefined` failure: quietly). */
+  #ending: { failure: unknown } | undefined;
   readonly #limit: number;
   readonly #onEnd: (queue: SubscriberQueue<T>) => void;
   readonly #signal: AbortSignal | undefined;
@@ -123,6 +125,7 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T>, PushIterato
 
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.#items !== undefined) return Promise.resolve({ value: this.#take(), done: false });
+    this.#settleEnding();
     if (this.#failure !== undefined) {
       const failure = this.#failure;
       this.#done = true;
@@ -135,6 +138,17 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T>, PushIterato
   return(): Promise<IteratorResult<T, undefined>> {
     this.end();
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /**
+   * Ends the subscription once everything queued has been taken — quietly, or
+   * with `failure` — where `end` and `fail` drop it: a durable run's watcher
+   * gets the run's last events before its end.
+   */
+  endAfter(failure?: unknown): void {
+    if (this.closed || this.#ending) return;
+    this.#ending = { failure };
+    this.#settleEnding();
   }
 
   /** Ends the subscription quietly: a pending `next()` resolves as done. */
@@ -179,6 +193,15 @@ export class SubscriberQueue<T> implements AsyncIterableIterator<T>, PushIterato
     } finally {
       this.#flushing = false;
     }
+    this.#settleEnding();
+  }
+
+  /** After `endAfter`: ends the queue once it is empty. */
+  #settleEnding(): void {
+    const ending = this.#ending;
+    if (ending === undefined || this.#items !== undefined || this.closed) return;
+    if (ending.failure === undefined) this.end();
+    else this.fail(ending.failure);
   }
 
   /** Drops what is queued and leaves: called once, on the first of `end` and `fail`. */

@@ -1,0 +1,88 @@
+import type { EncodedData } from "@rivulet/shared";
+import type { BrokerMessage } from "../broker/types.js";
+
+/** What every process knows of a durable run. */
+export interface RunInfo {
+  readonly id: string;
+  /** The stream's path (`chat/ask`): a run is joined and stopped only through its own stream. */
+  readonly path: string;
+  /** What `runs.owner(ctx)` gave the request that started it; `""` without an `owner` function. */
+  readonly owner: string;
+}
+
+/**
+ * One entry of a run's history. `seq` 0 is the run event (`rivulet:run`),
+ * then 1, 2, … in order; the last one is the run's end: `rivulet:end`
+ * (the run completed or was stopped) or `rivulet:error` (data: the error's JSON).
+ */
+export interface RunEntry {
+  readonly seq: number;
+  readonly event: string;
+  /** The data's superjson halves, checked by the event's schema (or Rivulet's own, for its control events). */
+  readonly wire: EncodedData;
+}
+
+/** Where a run stands. `lost`: its process died before it ended (only a store shared between processes can tell). */
+export type RunState = "running" | "ended" | "lost";
+
+/**
+ * What a store knows of a run id: the run and its state, the run as it was
+ * before its history expired (kept a while longer, so that joining says
+ * `RUN_EXPIRED` rather than `RUN_NOT_FOUND`), or nothing.
+ */
+export type RunLookup =
+  | { readonly found: "run"; readonly info: RunInfo; readonly state: RunState }
+  | { readonly found: "expired"; readonly info: RunInfo }
+  | undefined;
+
+/**
+ * Where durable runs keep their history and meet across processes:
+ * `memoryRunStore()` for one process, `redisRunStore()` (from
+ * `@rivulet/server/redis`) for several. The process that started a run is
+ * its **runner**: it alone appends, compacts and ends it; any process may
+ * look it up, watch it and ask for it to stop.
+ */
+export interface RunStore {
+  /**
+   * Registers a run this process runs, and its first entry (the run event).
+   * `onStop` is called once, in this process, when any process calls `stop(id)`.
+   */
+  create(info: RunInfo, first: RunEntry, onStop: () => void): Promise<void>;
+  /** Appends entries, in `seq` order, after those already there. */
+  append(id: string, entries: readonly RunEntry[]): Promise<void>;
+  /**
+   * Drops the entries with `1 ≤ seq ≤ upTo` (the run event stays); `snapshot`,
+   * when given (its `seq` is `upTo`), stands for them from now on.
+   */
+  compact(id: string, upTo: number, snapshot: RunEntry | undefined): Promise<void>;
+  /**
+   * Appends the run's last entry (`rivulet:end` or `rivulet:error`): its
+   * watchers get it after everything before it, and end. The history is kept
+   * `retentionMs` more, then looking the run up says `expired`.
+   */
+  end(id: string, last: RunEntry, retentionMs: number): Promise<void>;
+  /** What is known of `id`. */
+  lookup(id: string): Promise<RunLookup>;
+  /**
+   * A watcher of run `id`: the entries after `afterSeq` (-1: from the run
+   * event), then the live ones as they are appended, each as a broker message
+   * with the event id `<runId>:<seq>`; it completes after `rivulet:end` and
+   * fails with the error of `rivulet:error`, with `RUN_LOST` when the runner
+   * dies, and with `HISTORY_GAP` when entries after `afterSeq` were dropped
+   * and no snapshot stands for them — with a snapshot, it is delivered first
+   * (after the run event when `afterSeq` is -1), then what follows it.
+   * Its iterator is a push source (like a broker subscription's), ended by `signal`.
+   */
+  watch(id: string, afterSeq: number, signal: AbortSignal): AsyncIterable<BrokerMessage>;
+  /**
+   * Asks the runner of `id` to stop it, and resolves once it has ended (at
+   * once for a run that already has). Rejects with `RUN_LOST` when its runner died.
+   */
+  stop(id: string): Promise<void>;
+  /** Whether run `id` has had a watcher (in any process) at some time within the last `withinMs`. */
+  watched(id: string, withinMs: number): Promise<boolean>;
+  /** Ends every watcher and releases the store's resources; the runs of this process stop being served. */
+  close(): Promise<void>;
+}
+
+export type { BrokerMessage };
