@@ -169,6 +169,12 @@ export function createRunHost(options: RunsOptions<unknown> = {}): RunHost {
     const { signal } = controller;
     const compiledStream = compiledOf(route.stream);
     const timers: Array<ReturnType<typeof setTimeout>> = [];
+    // Cleared as soon as the run is stopped, not when its handler returns: one that ignores its signal
+    // may never return, and its timers (the unwatched check asks the store) would run on for it.
+    const clearTimers = (): void => {
+      for (const timer of timers) clearTimeout(timer);
+    };
+    signal.addEventListener("abort", clearTimers, { once: true });
     if (maxDurationMs !== false) {
       timers.push(setTimeout(() => controller.abort(stopped(`ran for longer than maxDurationMs (${maxDurationMs} ms)`)), maxDurationMs));
     }
@@ -212,7 +218,7 @@ export function createRunHost(options: RunsOptions<unknown> = {}): RunHost {
       kept -= count;
       let entry: RunEntry | undefined;
       if (route.snapshot) {
-        snapshot = route.snapshot(snapshot, unfolded.splice(0, count));
+        snapshot = eventOf(route.snapshot(snapshot, unfolded.splice(0, count)), "snapshot");
         entry = { seq: upTo, event: snapshot.event, wire: compiledStream.encode(snapshot.event, snapshot.data) };
       }
       await tail;
@@ -223,10 +229,11 @@ export function createRunHost(options: RunsOptions<unknown> = {}): RunHost {
     let iterator: AsyncIterator<unknown> | undefined;
     try {
       iterator = route.run({ input: run.input, ctx: run.ctx, runId: id, signal })[Symbol.asyncIterator]();
-      for (;;) {
+      // Checked before each `next()` too: a run stopped while its store was busy does not ask for more.
+      while (!signal.aborted) {
         const result = await iterator.next();
         if (result.done || signal.aborted) break;
-        const { event, data } = result.value as Yielded;
+        const { event, data } = eventOf(result.value, "yielded value");
         const wire = compiledStream.encode(event, data);
         await append({ seq: ++seq, event, wire });
         kept++;
@@ -237,7 +244,8 @@ export function createRunHost(options: RunsOptions<unknown> = {}): RunHost {
       // A handler that throws once its run was stopped (an aborted `fetch`, a `sleep` given the signal) was only stopped.
       if (!signal.aborted || appendFailure !== undefined) failure = RivuletError.from(thrown);
     } finally {
-      for (const timer of timers) clearTimeout(timer);
+      signal.removeEventListener("abort", clearTimers);
+      clearTimers();
     }
     if (iterator && (failure !== undefined || signal.aborted)) {
       // Runs the handler's `finally`; a handler that ignores its signal holds this (and `stop`) until it returns.
@@ -261,6 +269,14 @@ export function createRunHost(options: RunsOptions<unknown> = {}): RunHost {
 /** The run's first entry: its id, for the client that started it. */
 function runEntry(id: string): RunEntry {
   return { seq: 0, event: RUN_EVENT, wire: jsonCodec.encode({ runId: id }) };
+}
+
+/** `value` as an event, or `INVALID_EVENT` for what is not even an object (`yield "text"`). */
+function eventOf(value: unknown, what: string): Yielded {
+  if (typeof value !== "object" || value === null) {
+    throw new RivuletError("INVALID_EVENT", `A durable run's ${what} must be { event, data }; got ${value === null ? "null" : typeof value}.`);
+  }
+  return value as Yielded;
 }
 
 /** Why a run's signal aborted, when it was asked to stop. */
