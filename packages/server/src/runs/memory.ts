@@ -3,7 +3,7 @@ import { END_EVENT, ERROR_EVENT, MAX_TIMER_MS, checkOptions, option, runEventId 
 import { historyGap } from "../broker/history.js";
 import { SubscriberQueue } from "../broker/queue.js";
 import { runMessage } from "../shared-message.js";
-import type { BrokerMessage, RunEntry, RunInfo, RunLookup, RunStore } from "./store.js";
+import { markRunEnding, type BrokerMessage, type RunEntry, type RunInfo, type RunLookup, type RunStore } from "./store.js";
 
 export interface MemoryRunStoreOptions {
   /**
@@ -167,18 +167,21 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
             queue.fail(new RivuletError("RUN_NOT_FOUND", `No run "${id}".`));
             return queue;
           }
-          const replay = afterSeq < 0 ? [run.first] : [];
+          const head = afterSeq < 0 ? [run.first] : [];
           // The first entry after the run event the watcher lacks.
           const from = Math.max(afterSeq + 1, 1);
+          let replay: BrokerMessage[];
           if (from < run.keptFrom) {
             // What the watcher lacks was compacted: the snapshot stands for it, or nothing does.
             if (!run.snapshot) {
               queue.fail(historyGap(`run ${id}`, runEventId(id, afterSeq)));
               return queue;
             }
-            replay.push(run.snapshot, ...run.kept);
+            head.push(run.snapshot);
+            replay = head.concat(run.kept);
           } else {
-            replay.push(...run.kept.slice(from - run.keptFrom));
+            // `concat`, not `push(...kept)`: a history of a few hundred thousand entries would overflow the call's arguments.
+            replay = head.concat(run.kept.slice(from - run.keptFrom));
           }
           queue.replay(replay);
           if (run.ending) queue.endAfter(run.ending.failure);
@@ -207,6 +210,8 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
       closed = true;
       for (const run of runs.values()) {
         clearTimeout(run.expiry);
+        // A `stop` waiting for a run of this store would wait for ever: the run is no longer served.
+        run.markEnded();
         for (const watcher of [...run.watchers]) watcher.end();
       }
       runs.clear();
@@ -217,7 +222,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
 
 /** The error a run's `rivulet:error` entry carries. */
 export function errorOf(entry: RunEntry): RivuletError {
-  return RivuletError.fromJSON(jsonCodec.decode(entry.wire.data, undefined));
+  return markRunEnding(RivuletError.fromJSON(jsonCodec.decode(entry.wire.data, undefined)));
 }
 
 /** The run's last entry for a normal end (completed or stopped). */
