@@ -2,6 +2,7 @@ import { END_EVENT_ID, compileStream } from "@rivulet/shared/wire";
 import { KeepAlive } from "./keep-alive.js";
 import type { ResolvedOptions } from "./options.js";
 import { canPush } from "./push.js";
+import { isRunEnding } from "./runs/store.js";
 import type { StreamRequest } from "./request.js";
 import type { Route } from "./routes.js";
 import type { Sink } from "./sink.js";
@@ -37,6 +38,13 @@ export function createStreamHost(options: ResolvedOptions<never, unknown>, watch
     maxDurationMs: options.maxDurationMs,
     report: (error, path, phase) => options.onError(error, { path, phase }),
   };
+  // A run's watchers end with the run's error; its runner told `runs.onError` of it, once, not once per watcher.
+  const runHost: WriterHost = {
+    ...host,
+    report: (error, path, phase) => {
+      if (!isRunEnding(error)) host.report(error, path, phase);
+    },
+  };
   const served = new Map<Route, ServedStream>();
   const servedOf = (route: Route): ServedStream => {
     let stream = served.get(route);
@@ -55,7 +63,7 @@ export function createStreamHost(options: ResolvedOptions<never, unknown>, watch
       const finish = watch ? watch(route, onFinish) : onFinish;
       const joined = run?.kind === "join" ? run : undefined;
       const resumed = joined ? joined.afterSeq >= 0 : lastEventId !== undefined;
-      const writer = new StreamWriter(host, servedOf(route), sink, resumed, finish);
+      const writer = new StreamWriter(joined ? runHost : host, servedOf(route), sink, resumed, finish);
       // The client saw the end event and came back (a plain `EventSource` always does): there is
       // nothing after the end, and the 204 makes it stop. The handler never sees the reserved id.
       if (lastEventId === END_EVENT_ID) {

@@ -1,4 +1,4 @@
-import type { EncodedData } from "@rivulet/shared";
+import type { EncodedData, RivuletError } from "@rivulet/shared";
 import type { BrokerMessage } from "../broker/types.js";
 
 /** What every process knows of a durable run. */
@@ -83,6 +83,26 @@ export interface RunStore {
   watched(id: string, withinMs: number): Promise<boolean>;
   /** Ends every watcher and releases the store's resources; the runs of this process stop being served. */
   close(): Promise<void>;
+}
+
+/** The mark of an error a run ended with (see `markRunEnding`). */
+const RUN_ENDING = Symbol("rivulet.runEnding");
+
+/**
+ * Marks `error` as the one its run ended with (its `rivulet:error` entry),
+ * as a store fails the run's watchers with it: the runner told `runs.onError`
+ * once, so the adapters' `onError` is not told again for every watcher.
+ * A store builds each such error with it (`errorOf` in memory.ts does);
+ * `RUN_LOST`, which no runner reported, is not marked.
+ */
+export function markRunEnding(error: RivuletError): RivuletError {
+  Object.defineProperty(error, RUN_ENDING, { value: true });
+  return error;
+}
+
+/** Whether `error` is a run's ending, marked by `markRunEnding`. */
+export function isRunEnding(error: unknown): boolean {
+  return typeof error === "object" && error !== null && Object.hasOwn(error, RUN_ENDING);
 }
 
 export type { BrokerMessage };
