@@ -1,9 +1,11 @@
 import { isStream, superjsonCodec, type AnyStream, type ContractTree } from "@rivulet/shared";
 import { checkOptions, compileStream, inputCodecOf, option, type OptionRule } from "@rivulet/shared/wire";
-import { createEventReader } from "./dialect.js";
+import { createEventReader, type EventReader } from "./dialect.js";
+import { durableCaller, type RequestFactory } from "./durable.js";
 import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
+import { stopRun } from "./stop-run.js";
 import { createSubscription } from "./subscription.js";
-import type { CallOptions, Client, ClientOptions, ConnectionState, ReconnectOptions } from "./types.js";
+import type { CallOptions, Client, ClientOptions, ConnectionState, DurableSubscription, ReconnectOptions } from "./types.js";
 
 /** The default `maxEventBytes`: 16 MiB. */
 const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
@@ -46,7 +48,8 @@ const RULES: Readonly<Record<string, OptionRule>> = {
 
 /**
  * Creates a typed client from a contract: the same tree, with a function at
- * every stream that returns a {@link Subscription}. The tree is built once
+ * every stream that returns a {@link Subscription} (at a durable stream, a
+ * {@link DurableSubscription}, with `join` and `stop` beside it). The tree is built once
  * from the contract value, so there is no code generation and no proxy to
  * mistake for a promise.
  *
@@ -69,12 +72,29 @@ export function createClient<TContract extends ContractTree>(
   const idleTimeoutMs = options.idleTimeoutMs ?? 37_500;
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
 
+  const headersOf = async (): Promise<Headers> =>
+    new Headers(typeof options.headers === "function" ? await options.headers() : options.headers);
+  const listenerOf = (call: ((state: ConnectionState) => void) | undefined) =>
+    call && options.onStateChange
+      ? (state: ConnectionState) => {
+          options.onStateChange?.(state);
+          call(state);
+        }
+      : (call ?? options.onStateChange);
+
   const caller = (path: string[], stream: AnyStream) => {
+    const endpoint = `${base}/${path.map(encodeURIComponent).join("/")}`;
     const reader = createEventReader(compileStream(stream, { codec, validate }));
     const method = stream.method ?? options.method ?? "GET";
     const inputCodec = inputCodecOf(stream, codec);
-    return (input?: unknown, call: CallOptions = {}) => {
-      const url = new URL(`${base}/${path.map(encodeURIComponent).join("/")}`);
+    const requestOf = (url: URL, body: string | undefined): RequestFactory => async () => {
+      const headers = await headersOf();
+      // Also without a body: the server starts a POST stream only for application/json, which no form can send.
+      if (method === "POST") headers.set("content-type", "application/json");
+      return { url, init: body === undefined ? { method, headers } : { method, headers, body } };
+    };
+    const start = (input: unknown): RequestFactory => {
+      const url = new URL(endpoint);
       let body: string | undefined;
       if (input !== undefined) {
         const encoded = inputCodec.encode(input);
@@ -82,34 +102,44 @@ export function createClient<TContract extends ContractTree>(
         else body = encoded.data;
         if (encoded.meta !== undefined) url.searchParams.set("meta", encoded.meta);
       }
-      const init = async (): Promise<RequestInit> => {
-        const headers = new Headers(typeof options.headers === "function" ? await options.headers() : options.headers);
-        // Also without a body: the server starts a POST stream only for application/json, which no form can send.
-        if (method === "POST") headers.set("content-type", "application/json");
-        return body === undefined ? { method, headers } : { method, headers, body };
+      return requestOf(url, body);
+    };
+    const open = (args: {
+      request: RequestFactory;
+      reader: EventReader;
+      lastEventId: string | undefined;
+      onStateChange: ((state: ConnectionState) => void) | undefined;
+      signal: AbortSignal;
+    }) =>
+      reconnecting({
+        ...args,
+        fetch: fetchImpl,
+        reconnect,
+        idleTimeoutMs,
+        maxEventBytes,
+        onStateChange: listenerOf(args.onStateChange),
+      });
+
+    if (stream.durable) {
+      const runUrl = (runId: string): URL => {
+        const url = new URL(endpoint);
+        url.searchParams.set("run", runId);
+        return url;
       };
-      const onStateChange =
-        call.onStateChange && options.onStateChange
-          ? (state: ConnectionState) => {
-              options.onStateChange?.(state);
-              call.onStateChange?.(state);
-            }
-          : (call.onStateChange ?? options.onStateChange);
+      return durableCaller({
+        stream,
+        reader,
+        start,
+        join: (runId) => requestOf(runUrl(runId), undefined),
+        open,
+        stop: (runId, signal) => stopRun({ url: runUrl(runId), headers: headersOf, fetch: fetchImpl, signal }),
+      });
+    }
+    return (input?: unknown, call: CallOptions = {}) => {
+      const request = start(input);
       return createSubscription(
         stream,
-        (signal) =>
-          reconnecting({
-            url,
-            init,
-            reader,
-            fetch: fetchImpl,
-            reconnect,
-            idleTimeoutMs,
-            maxEventBytes,
-            lastEventId: call.lastEventId,
-            onStateChange,
-            signal,
-          }),
+        (signal) => open({ request, reader, lastEventId: call.lastEventId, onStateChange: call.onStateChange, signal }),
         call.signal,
       );
     };

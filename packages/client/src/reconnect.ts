@@ -5,9 +5,12 @@ import type { ReceivedEvent } from "./dialect.js";
 import { Retryable } from "./response.js";
 import type { ConnectionState, ReconnectOptions } from "./types.js";
 
-export interface ReconnectArgs extends Omit<ConnectArgs, "session" | "onOpen" | "init"> {
-  /** Builds the request for each attempt (fresh headers, for fresh tokens). */
-  init: () => Promise<RequestInit>;
+export interface ReconnectArgs extends Omit<ConnectArgs, "session" | "onOpen" | "url" | "init"> {
+  /**
+   * Builds the request for each attempt: fresh headers, for fresh tokens; for a durable
+   * run, the join URL once the run's id is known.
+   */
+  request: () => Promise<{ url: URL; init: RequestInit }>;
   reconnect: Required<ReconnectOptions> | false;
   lastEventId: string | undefined;
   onStateChange: ((state: ConnectionState) => void) | undefined;
@@ -54,7 +57,8 @@ export async function* reconnecting(args: ReconnectArgs): AsyncGenerator<Receive
   try {
     for (;;) {
       try {
-        for await (const event of connect({ ...args, init: await args.init(), session, onOpen: () => setState("open") })) {
+        const { url, init } = await args.request();
+        for await (const event of connect({ ...args, url, init, session, onOpen: () => setState("open") })) {
           // Only an event is progress. Bytes alone are not: a server that sends a comment or a
           // `retry:` and closes would otherwise reset the backoff each time and be called in a loop.
           failures = 0;

@@ -125,7 +125,88 @@ export type StreamCaller<S extends AnyStream> = undefined extends InferInput<S>
   ? (input?: InferInput<S>, options?: CallOptions) => Subscription<S>
   : (input: InferInput<S>, options?: CallOptions) => Subscription<S>;
 
-/** The client: the contract's tree, with a {@link StreamCaller} at every stream. */
+/** Options of a call that starts a durable run. */
+export interface DurableCallOptions {
+  /** Ends the subscription when aborted (a disconnect: the run goes on). */
+  signal?: AbortSignal;
+  /** Told of this subscription's state changes: `connecting`, `open`, `reconnecting`, `closed`. */
+  onStateChange?: (state: ConnectionState) => void;
+}
+
+/** Options of `join`: a durable run joined by its id. */
+export interface JoinOptions extends DurableCallOptions {
+  /**
+   * Resume after this event of the run (`"<runId>:<n>"`, an `ev.id` it delivered): only the
+   * events after it come. Without it, the run is joined from its start.
+   */
+  lastEventId?: string;
+}
+
+/** Options of a stop request. */
+export interface StopOptions {
+  /** Abandons the request when aborted (the promise rejects with the signal's reason); the server may still stop the run. */
+  signal?: AbortSignal;
+}
+
+/** An event of a durable run: the stream's event, with the run's id. `id` is `"<runId>:<n>"`. */
+export type RunEvent<S extends AnyStream> = InferEvent<S> & { runId: string };
+
+/**
+ * One durable run, followed: iterate it for the run's events (each exactly
+ * once and in order, across reconnects), or `.events.<name>` for one event's
+ * data. The first iteration of a started run starts it; every later one
+ * joins the same run from its start once its id is known. Each iteration of
+ * a joined run joins it as `join` was told (from its start, or after
+ * `lastEventId`). Leaving a loop or `close()` disconnects: the run goes on
+ * on the server; `stop()` ends it.
+ */
+export interface DurableSubscription<S extends AnyStream> extends AsyncIterable<RunEvent<S>> {
+  readonly events: { readonly [K in InferEventName<S>]: AsyncIterable<InferEventData<S, K>> };
+  /**
+   * The run's id: resolves with the run event (at once for `join`); rejects when the
+   * subscription fails or is closed before it. A run is only started by iterating.
+   */
+  readonly runId: Promise<string>;
+  /** Closes every connection of this subscription; iterations end quietly. It does not stop the run. */
+  close(): void;
+  /**
+   * Stops the run (once its id is known): resolves once the server has ended it (its
+   * handler's `finally` ran, its `signal` aborted); the subscriptions following it end.
+   * @throws {RivuletError} the server's refusal: `RUN_NOT_FOUND`, `RUN_EXPIRED`, `RUN_LOST`, `UNAUTHORIZED`…
+   */
+  stop(options?: StopOptions): Promise<void>;
+}
+
+/** Starts a run of a durable stream; the input may be left out when the schema accepts `undefined`. */
+export type DurableStart<S extends AnyStream> = undefined extends InferInput<S>
+  ? (input?: InferInput<S>, options?: DurableCallOptions) => DurableSubscription<S>
+  : (input: InferInput<S>, options?: DurableCallOptions) => DurableSubscription<S>;
+
+/** A durable stream's caller: call it to start a run, `join` or `stop` one by its id. */
+export type DurableCaller<S extends AnyStream> = DurableStart<S> & {
+  /**
+   * Follows the run `runId` (started by this client or any other): from its start, or after
+   * `lastEventId`. A finished run is replayed to its end.
+   * @throws {RivuletError} `INVALID_INPUT`, at once, for a malformed run id or a `lastEventId` that is not `"<runId>:<n>"` of this run.
+   */
+  join(runId: string, options?: JoinOptions): DurableSubscription<S>;
+  /**
+   * Stops the run `runId`: resolves once the server has ended it.
+   * @throws {RivuletError} `INVALID_INPUT` for a malformed id; the server's refusal (`RUN_NOT_FOUND`, `RUN_EXPIRED`, `RUN_LOST`…).
+   */
+  stop(runId: string, options?: StopOptions): Promise<void>;
+};
+
+/**
+ * The client: the contract's tree, with a {@link StreamCaller} at every
+ * stream, and a {@link DurableCaller} at every durable one.
+ */
 export type Client<T extends ContractTree> = {
-  readonly [K in keyof T]: T[K] extends AnyStream ? StreamCaller<T[K]> : T[K] extends ContractTree ? Client<T[K]> : never;
+  readonly [K in keyof T]: T[K] extends AnyStream
+    ? T[K]["durable"] extends true
+      ? DurableCaller<T[K]>
+      : StreamCaller<T[K]>
+    : T[K] extends ContractTree
+      ? Client<T[K]>
+      : never;
 };
