@@ -38,6 +38,8 @@ describe("toAsyncAPI: a valid AsyncAPI 3.0 document", () => {
       "/sse/article",
       "/sse/completion",
       "/sse/clock",
+      "/sse/answer",
+      "/sse/report",
     ]);
   });
 
@@ -58,7 +60,7 @@ describe("toAsyncAPI: what the document says", () => {
   });
 
   it("has a channel per stream, with a message per event and the control events", () => {
-    expect(Object.keys(document.channels)).toEqual(["ticker", "chat.room", "chat.rooms.list", "article", "completion", "clock"]);
+    expect(Object.keys(document.channels)).toEqual(["ticker", "chat.room", "chat.rooms.list", "article", "completion", "clock", "answer", "report"]);
     const ticker = document.channels["ticker"] as Json;
     expect(ticker["address"]).toBe("/sse/ticker");
     expect(Object.keys(ticker["messages"])).toEqual(["price", "halt", "rivulet-end", "rivulet-error"]);
@@ -117,6 +119,42 @@ describe("toAsyncAPI: what the document says", () => {
     expect(price({ symbol: "ACME", price: -1, at: "2026-12-03T09:00:00.000Z" })).toBe(false);
     const error = ajv.compile({ $ref: "https://rivulet.test/asyncapi.json#/components/messages/rivulet-error/payload" });
     expect(error(new RivuletError("INTERNAL_SERVER_ERROR", "Internal server error").toJSON())).toBe(true);
+  });
+
+  it("describes a durable stream: the run event, ids of <runId>:<n>, the run and lastEventId in the query, and a receive operation for the stop", () => {
+    const answer = document.channels["answer"] as Json;
+    expect(answer["x-rivulet-durable"]).toBe(true);
+    expect(answer["description"]).toContain("durable");
+    expect(Object.keys(answer["messages"])).toEqual(["token", "done", "rivulet-run", "rivulet-end", "rivulet-error", "rivulet-stop"]);
+    expect(document.components.messages["rivulet-run"]).toMatchObject({
+      name: "rivulet:run",
+      payload: { type: "object", required: ["runId"], properties: { runId: { type: "string" } } },
+      headers: { required: ["id"] },
+    });
+    expect(answer["messages"]["token"]["headers"]).toMatchObject({ required: ["id"], properties: { id: { pattern: expect.any(String) } } });
+    expect(answer["messages"]["token"]["headers"]["properties"]).not.toHaveProperty("retry");
+    const send = document.operations["answer"] as Json;
+    expect(send["action"]).toBe("send");
+    expect(send["x-rivulet-durable"]).toBe(true);
+    expect(send["messages"]).not.toContainEqual({ $ref: "#/channels/answer/messages/rivulet-stop" });
+    expect(send["bindings"]["http"]["query"]).not.toHaveProperty("required");
+    expect(Object.keys(send["bindings"]["http"]["query"]["properties"])).toEqual(["run", "lastEventId", "input", "meta"]);
+    expect(document.operations["answer.stop"]).toMatchObject({
+      action: "receive",
+      channel: { $ref: "#/channels/answer" },
+      messages: [{ $ref: "#/channels/answer/messages/rivulet-stop" }],
+      bindings: { http: { method: "DELETE", query: { required: ["run"], properties: { run: { type: "string" } } } } },
+    });
+    // A POST-only durable stream takes `run` in its query too.
+    expect((document.operations["report"] as Json)["bindings"]["http"]).toMatchObject({ method: "POST", query: { properties: { run: { type: "string" } } } });
+    expect(Object.keys(document.operations).filter((key) => key.endsWith(".stop"))).toEqual(["answer.stop", "report.stop"]);
+    expect(JSON.stringify(document.channels["ticker"])).not.toContain("x-rivulet-durable");
+    expect(toAsyncAPI({ ticker: contract.ticker }, { info: INFO }).components.messages).not.toHaveProperty("rivulet-run");
+    const ajv = ajv07();
+    ajv.addSchema(document, "https://rivulet.test/asyncapi-durable.json");
+    const id = ajv.compile({ $ref: "https://rivulet.test/asyncapi-durable.json#/components/messages/rivulet-run/headers/properties/id" });
+    expect(id("AAAAAAAAAAAAAAAAAAAAAA:0")).toBe(true);
+    expect(id("AAAAAAAAAAAAAAAAAAAAAA:3")).toBe(false);
   });
 
   it("needs absolute http or https server URLs: INVALID_OPTION otherwise", () => {

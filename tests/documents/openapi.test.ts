@@ -6,6 +6,7 @@
  * Object a valid draft 2020-12 schema; and it says what the contract says.
  */
 import { ERROR_CODES, RivuletError, defineContract, stream, type ContractTree } from "@rivulet/shared";
+import { isRunId, newRunId } from "@rivulet/shared/wire";
 import { streamSchemas, toOpenAPI, type DocumentOptions, type OpenAPIDocument } from "@rivulet/server/openapi";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, expectTypeOf, it } from "vitest";
@@ -17,7 +18,7 @@ const INFO = { title: "Fixture", version: "1.2.3" };
 const document = toOpenAPI(contract, { info: INFO, servers: [{ url: "https://api.example.com", description: "production" }], prefix: "sse/" });
 
 type Json = Record<string, any>;
-const operation = (path: string, method: "get" | "post"): Json => (document.paths[path] as Json)[method];
+const operation = (path: string, method: "get" | "post" | "delete"): Json => (document.paths[path] as Json)[method];
 const itemSchema = (path: string, method: "get" | "post" = "get"): Json =>
   operation(path, method)["responses"]["200"]["content"]["text/event-stream"]["itemSchema"];
 const entries = (path: string, method: "get" | "post" = "get"): Json[] => itemSchema(path, method)["oneOf"];
@@ -84,7 +85,16 @@ describe("toOpenAPI: what the document says", () => {
   it("has info, servers and one path per stream at {prefix}/{path}, nested paths joined by /", () => {
     expect(document.info).toEqual(INFO);
     expect(document.servers).toEqual([{ url: "https://api.example.com", description: "production" }]);
-    expect(Object.keys(document.paths)).toEqual(["/sse/ticker", "/sse/chat/room", "/sse/chat/rooms/list", "/sse/article", "/sse/completion", "/sse/clock"]);
+    expect(Object.keys(document.paths)).toEqual([
+      "/sse/ticker",
+      "/sse/chat/room",
+      "/sse/chat/rooms/list",
+      "/sse/article",
+      "/sse/completion",
+      "/sse/clock",
+      "/sse/answer",
+      "/sse/report",
+    ]);
   });
 
   it("has a GET and a POST for a stream that takes both, and only its own method otherwise", () => {
@@ -241,6 +251,100 @@ describe("toOpenAPI: what the document says", () => {
     const first = toOpenAPI(contract, { info: INFO });
     (first.components.schemas["RivuletError"] as Json)["required"] = [];
     expect(toOpenAPI(contract, { info: INFO }).components.schemas["RivuletError"]?.["required"]).toEqual(["code", "message"]);
+  });
+});
+
+describe("toOpenAPI: a durable stream", () => {
+  const parameterNames = (parameters: Json[]): string[] => parameters.map((parameter) => parameter["name"] ?? parameter["$ref"]);
+
+  it("is marked x-rivulet-durable on its path item and operations; other streams are not", () => {
+    const answer = document.paths["/sse/answer"] as Json;
+    expect(Object.keys(answer)).toEqual(["x-rivulet-durable", "get", "post", "delete"]);
+    expect(answer["x-rivulet-durable"]).toBe(true);
+    for (const method of ["get", "post", "delete"]) expect(answer[method]["x-rivulet-durable"]).toBe(true);
+    expect(JSON.stringify(document.paths["/sse/ticker"])).not.toContain("x-rivulet-durable");
+  });
+
+  it("starts a run with its input, or joins one with `run` (the input then left out) and a Last-Event-ID of <runId>:<n>", () => {
+    const get = operation("/sse/answer", "get")["parameters"] as Json[];
+    expect(parameterNames(get)).toEqual([
+      "input",
+      "#/components/parameters/meta",
+      "run",
+      "#/components/parameters/Last-Event-ID-run",
+      "#/components/parameters/lastEventId-run",
+    ]);
+    expect(get[0]).toMatchObject({ required: false, content: { "application/json": { schema: streamSchemas(contract.answer).input } } });
+    expect(get[2]).toMatchObject({ in: "query", required: false, schema: { type: "string", pattern: expect.any(String) } });
+    expect(operation("/sse/answer", "post")["requestBody"]).toMatchObject({ required: false });
+    const header = document.components.parameters["Last-Event-ID-run"] as Json;
+    expect(header).toMatchObject({ name: "Last-Event-ID", in: "header", required: false });
+    const ajv = ajv2020();
+    const run = ajv.compile(get[2]?.["schema"] ?? {});
+    const resume = ajv.compile(header["schema"]);
+    const id = newRunId();
+    expect(isRunId(id)).toBe(true);
+    expect(run(id)).toBe(true);
+    expect(run("short")).toBe(false);
+    expect(run(`${id}:1`)).toBe(false);
+    for (const good of [`${id}:0`, `${id}:12`, "rivulet:end"]) expect(resume(good), good).toBe(true);
+    for (const bad of ["12", `${id}:01`, `${id}:`, "rivulet:run"]) expect(resume(bad), bad).toBe(false);
+  });
+
+  it("stops a run with a DELETE that requires `run`: 204, and the run refusals (404 RUN_NOT_FOUND, 410 RUN_EXPIRED / RUN_LOST) with the error body", () => {
+    const stop = operation("/sse/answer", "delete");
+    expect(stop["operationId"]).toBe("stop:answer");
+    expect(stop["parameters"]).toEqual([expect.objectContaining({ name: "run", in: "query", required: true })]);
+    expect(Object.keys(stop["responses"])).toEqual(["204", "400", "401", "403", "404", "410", "500"]);
+    expect(stop["responses"]).not.toHaveProperty("200");
+    expect(stop["responses"]["404"]).toEqual({ $ref: "#/components/responses/RunNotFound" });
+    expect(stop["responses"]["410"]).toEqual({ $ref: "#/components/responses/RunGone" });
+    expect(Object.keys(operation("/sse/answer", "get")["responses"])).toEqual(["200", "204", "400", "401", "403", "404", "410", "500", "503"]);
+    for (const name of ["RunNotFound", "RunGone", "RunBadRequest"]) {
+      expect(document.components.responses[name]?.["content"]).toEqual({ "application/json": { schema: { $ref: "#/components/schemas/RivuletErrorBody" } } });
+    }
+    expect(document.components.responses["RunNotFound"]?.["description"]).toContain("`RUN_NOT_FOUND`");
+    expect(document.components.responses["RunGone"]?.["description"]).toMatch(/`RUN_EXPIRED`.*`RUN_LOST`/);
+  });
+
+  it("joins a POST-only stream's runs with a GET that requires `run`", () => {
+    const report = document.paths["/sse/report"] as Json;
+    expect(Object.keys(report)).toEqual(["x-rivulet-durable", "post", "get", "delete"]);
+    expect(report["get"]["operationId"]).toBe("join:report");
+    expect(parameterNames(report["get"]["parameters"])).toEqual(["run", "#/components/parameters/Last-Event-ID-run", "#/components/parameters/lastEventId-run"]);
+    expect(report["get"]["parameters"][0]["required"]).toBe(true);
+    expect(report["get"]["responses"]["200"]).toEqual(report["post"]["responses"]["200"]);
+  });
+
+  it("lists the run event in the itemSchema, and describes the run's event ids as <runId>:<n>, with no retry", () => {
+    expect(entries("/sse/answer").map((candidate) => candidate["title"])).toEqual(["token", "done", "rivulet:run", "rivulet:end", "rivulet:error"]);
+    const ajv = ajv2020();
+    const id = newRunId();
+    const run = entry("/sse/answer", "rivulet:run");
+    expect(run).toMatchObject({ required: ["event", "id", "data"], properties: { event: { const: "rivulet:run" }, data: { contentMediaType: "application/json" } } });
+    expect(ajv.compile(run["properties"]["id"])(`${id}:0`)).toBe(true);
+    expect(ajv.compile(run["properties"]["id"])(`${id}:1`)).toBe(false);
+    const data = ajv.compile(run["properties"]["data"]["contentSchema"]);
+    expect(data({ runId: id })).toBe(true);
+    expect(data({ runId: "x" })).toBe(false);
+    expect(data({})).toBe(false);
+    const token = entry("/sse/answer", "token");
+    expect(token["required"]).toEqual(["event", "data", "id"]);
+    expect(token["properties"]).not.toHaveProperty("retry");
+    expect(token["properties"]["data"]["contentSchema"]).toEqual(streamSchemas(contract.answer).events["token"]);
+    const eventId = ajv.compile(token["properties"]["id"]);
+    expect(eventId(`${id}:1`)).toBe(true);
+    expect(eventId(`${id}:0`)).toBe(false);
+    expect(eventId("1")).toBe(false);
+  });
+
+  it("adds the run parameters and refusals only to a document with a durable stream", async () => {
+    const plain = toOpenAPI(defineContract({ ticker: contract.ticker }), { info: INFO });
+    expect(Object.keys(plain.components.parameters)).toEqual(["meta", "Last-Event-ID", "lastEventId"]);
+    expect(Object.keys(plain.components.responses)).not.toContain("RunNotFound");
+    const durable = toOpenAPI(defineContract({ report: contract.report }), { info: INFO });
+    await expectValid(durable);
+    expect(Object.keys(durable.components.responses)).toEqual(expect.arrayContaining(["RunBadRequest", "RunNotFound", "RunGone"]));
   });
 });
 

@@ -50,6 +50,18 @@ const router = implement(contract, {
     // A z.codec's handler yields its input form; the client gets the Date.
     yield { event: "tick", id: "t1", data: { at: AT.toISOString() } };
   },
+  answer: async function* ({ input, signal }) {
+    yield { event: "token", data: "Hel" };
+    if (input.prompt === "fail") throw new RivuletError("FORBIDDEN", "not this prompt");
+    // Held until stopped: the stop test's run.
+    if (input.prompt === "hold") await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    // A yielded id or retry is not the run's: the wire carries the run's ids only.
+    yield { event: "token", id: "mine", retry: 5, data: "lo" };
+    yield { event: "done", data: { tokens: 2, at: AT } };
+  },
+  report: async function* () {
+    yield { event: "line", data: { n: 1 } };
+  },
 });
 
 const pool = createServerPool();
@@ -92,8 +104,11 @@ function checkPayload(channel: string, message: string, item: SseItem, json: boo
   expect(payload(json ? JSON.parse(item.data) : item.data), `${channel} ${item.data}`).toBe(true);
 }
 
-async function read(path: string, init?: RequestInit & { input?: unknown }): Promise<{ status: number; type: string | null; items: SseItem[]; text: string }> {
-  const query = init?.input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(init.input))}`;
+async function read(
+  path: string,
+  init?: RequestInit & { input?: unknown; query?: string },
+): Promise<{ status: number; type: string | null; items: SseItem[]; text: string }> {
+  const query = init?.input === undefined ? (init?.query ?? "") : `?input=${encodeURIComponent(JSON.stringify(init.input))}`;
   const response = await fetch(`${origin}${path}${query}`, init);
   const text = await response.text();
   return { status: response.status, type: response.headers.get("content-type"), items: response.status === 200 ? sseItems(text) : [], text };
@@ -164,5 +179,88 @@ describe("the documents against the wire", () => {
     expect(body(JSON.parse(unsupported.text))).toBe(true);
     expect((openapi.paths["/sse/chat/room"] as Record<string, any>)["post"]["responses"]).toHaveProperty("415");
     expect(body({ error: { code: "INVALID_INPUT" } })).toBe(false);
+  });
+});
+
+/** The run id a run event's data holds. */
+const runIdOf = (item: SseItem | undefined): string => (JSON.parse(item?.data ?? "{}") as { runId: string }).runId;
+
+describe("the documents against the wire: durable runs", () => {
+  it("answer (GET): the run event, the run's events with its ids, then rivulet:end; a join from the start and a resume read the same", async () => {
+    const started = await read("/sse/answer", { input: { prompt: "hi" } });
+    expect(started.status).toBe(200);
+    expect(started.items.map((item) => checkItem("/sse/answer", "get", item))).toEqual(["rivulet:run", "token", "token", "done", "rivulet:end"]);
+    const runId = runIdOf(started.items[0]);
+    expect(started.items.map((item) => item.id)).toEqual([`${runId}:0`, `${runId}:1`, `${runId}:2`, `${runId}:3`, "rivulet:end"]);
+    expect(started.items[2]?.retry).toBeUndefined();
+    checkPayload("answer", "rivulet-run", started.items[0] ?? { data: "" }, true);
+    checkPayload("answer", "done", started.items[3] ?? { data: "" }, true);
+
+    const joined = await read("/sse/answer", { query: `?run=${runId}` });
+    expect(joined.items.map((item) => checkItem("/sse/answer", "get", item))).toEqual(["rivulet:run", "token", "token", "done", "rivulet:end"]);
+    const resumed = await read("/sse/answer", { headers: { "last-event-id": `${runId}:1` } });
+    expect(resumed.items.map((item) => checkItem("/sse/answer", "get", item))).toEqual(["token", "done", "rivulet:end"]);
+    const viaPost = await read("/sse/answer", { method: "POST", query: `?run=${runId}&lastEventId=${runId}:2` });
+    expect(viaPost.items.map((item) => checkItem("/sse/answer", "post", item))).toEqual(["done", "rivulet:end"]);
+  });
+
+  it("answer: a run that fails ends with rivulet:error, as the document says", async () => {
+    const { items } = await read("/sse/answer", { input: { prompt: "fail" } });
+    expect(items.map((item) => checkItem("/sse/answer", "get", item))).toEqual(["rivulet:run", "token", "rivulet:error"]);
+    checkPayload("answer", "rivulet-error", items[2] ?? { data: "" }, true);
+  });
+
+  it("report (POST only): started with a POST, joined with the document's GET", async () => {
+    const started = await read("/sse/report", { method: "POST", headers: { "content-type": "application/json" } });
+    expect(started.items.map((item) => checkItem("/sse/report", "post", item))).toEqual(["rivulet:run", "line", "rivulet:end"]);
+    const joined = await read("/sse/report", { query: `?run=${runIdOf(started.items[0])}` });
+    expect(joined.status).toBe(200);
+    expect(joined.items.map((item) => checkItem("/sse/report", "get", item))).toEqual(["rivulet:run", "line", "rivulet:end"]);
+    expect((openapi.paths["/sse/report"] as Record<string, any>)["get"]["operationId"]).toBe("join:report");
+  });
+
+  it("DELETE ?run= stops a running run (204), whose stream then ends; its refusals carry the error body the document lists", async () => {
+    const response = await fetch(`${origin}/sse/answer?input=${encodeURIComponent(JSON.stringify({ prompt: "hold" }))}`);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    // Up to the first token: the run is then held in its handler.
+    while (sseItems(text).length < 2 || !text.endsWith("\n\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended early: ${text}`);
+      text += decoder.decode(value, { stream: true });
+    }
+    const runId = runIdOf(sseItems(text)[0]);
+    const stop = await fetch(`${origin}/sse/answer?run=${runId}`, { method: "DELETE" });
+    expect(stop.status).toBe(204);
+    const stops = (openapi.paths["/sse/answer"] as Record<string, any>)["delete"]["responses"] as Record<string, unknown>;
+    expect(stops).toHaveProperty("204");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    const items = sseItems(text);
+    expect(items.map((item) => checkItem("/sse/answer", "get", item)).at(-1)).toBe("rivulet:end");
+
+    const body = ajv.compile({ $ref: `${OPENAPI}#/components/schemas/RivuletErrorBody` });
+    const refusals: Array<[string, RequestInit, number, string]> = [
+      [`?run=${"A".repeat(22)}`, { method: "DELETE" }, 404, "RUN_NOT_FOUND"],
+      [`?run=${"A".repeat(22)}`, {}, 404, "RUN_NOT_FOUND"],
+      ["?run=short", { method: "DELETE" }, 400, "INVALID_INPUT"],
+      ["", { method: "DELETE" }, 400, "INVALID_INPUT"],
+      ["", { headers: { "last-event-id": "7" } }, 400, "INVALID_INPUT"],
+    ];
+    for (const [query, init, status, code] of refusals) {
+      const refused = await read("/sse/answer", { ...init, query });
+      expect(refused.status, `${init.method ?? "GET"} ${query}`).toBe(status);
+      expect(body(JSON.parse(refused.text))).toBe(true);
+      expect(JSON.parse(refused.text).error.code).toBe(code);
+      const operation = (openapi.paths["/sse/answer"] as Record<string, any>)[(init.method ?? "GET").toLowerCase()];
+      expect(operation["responses"]).toHaveProperty(String(status));
+    }
+    // 404 and 410 are the run refusals, with the codes they carry.
+    expect(openapi.components.responses["RunNotFound"]?.["description"]).toContain("RUN_NOT_FOUND");
+    expect(openapi.components.responses["RunGone"]?.["description"]).toMatch(/RUN_EXPIRED.*RUN_LOST/);
   });
 });

@@ -1,9 +1,23 @@
-import { invalidOption, END_EVENT, END_EVENT_ID, ERROR_EVENT } from "@rivulet/shared/wire";
+import { invalidOption, END_EVENT, END_EVENT_ID, ERROR_EVENT, RUN_EVENT } from "@rivulet/shared/wire";
 import type { ContractTree } from "@rivulet/shared";
 import { createSchemaComponents, type SchemaComponents } from "./components.js";
 import { wireSchema, type JsonSchema } from "./json-schema.js";
 import { resolveDocumentOptions, type DocumentInfo, type DocumentOptions, type DocumentServer } from "./options.js";
-import { copy, documentedStreams, ERROR_SCHEMA, META_DESCRIPTION, safeName, uniqueName, type DocumentedStream } from "./streams.js";
+import {
+  copy,
+  documentedStreams,
+  DURABLE_EXTENSION,
+  ERROR_SCHEMA,
+  META_DESCRIPTION,
+  RUN_EVENT_DATA_SCHEMA,
+  RUN_EVENT_ID_PATTERN,
+  RUN_ID_PATTERN,
+  RUN_RESUME_ID_PATTERN,
+  RUN_START_ID_PATTERN,
+  safeName,
+  uniqueName,
+  type DocumentedStream,
+} from "./streams.js";
 
 /** An AsyncAPI 3.0 document, as a plain object ready for `JSON.stringify`. */
 export interface AsyncAPIDocument {
@@ -13,7 +27,7 @@ export interface AsyncAPIDocument {
   servers?: Record<string, { host: string; protocol: "http" | "https"; pathname?: string; description?: string }>;
   /** One channel per stream, at `{prefix}/{path}`, with a message per event. */
   channels: Record<string, Record<string, unknown>>;
-  /** One `send` operation per stream: the server sends its events. */
+  /** One `send` operation per stream: the server sends its events; and a `receive` one per durable stream: the server takes a stop. */
   operations: Record<string, Record<string, unknown>>;
   components: {
     schemas: Record<string, JsonSchema>;
@@ -43,22 +57,49 @@ export function toAsyncAPI(contract: ContractTree, options: DocumentOptions): As
   const components = createSchemaComponents({ RivuletError: ERROR_SCHEMA });
   const channels: AsyncAPIDocument["channels"] = {};
   const operations: AsyncAPIDocument["operations"] = {};
-  for (const documented of documentedStreams(contract, prefix)) {
-    const id = uniqueName(safeName(documented.segments.join(".")), (taken) => Object.hasOwn(channels, taken));
+  const streams = documentedStreams(contract, prefix);
+  // Channel and operation names are taken together: a stop operation's name may be no stream's.
+  const taken = (name: string): boolean => Object.hasOwn(channels, name) || Object.hasOwn(operations, name);
+  for (const documented of streams) {
+    const id = uniqueName(safeName(documented.segments.join(".")), taken);
+    const mark = documented.durable ? { [DURABLE_EXTENSION]: true } : {};
     const messages = channelMessages(documented, components);
+    const sent = Object.keys(messages).filter((key) => key !== STOP_KEY);
     channels[id] = {
       address: documented.url,
       title: documented.segments.join("."),
       description: channelDescription(documented),
+      ...mark,
       messages,
     };
     operations[id] = {
       action: "send",
       channel: { $ref: `#/channels/${id}` },
-      messages: Object.keys(messages).map((key) => ({ $ref: `#/channels/${id}/messages/${key}` })),
+      ...mark,
+      messages: sent.map((key) => ({ $ref: `#/channels/${id}/messages/${key}` })),
       bindings: { http: httpBinding(documented, components, id) },
     };
+    if (documented.durable) {
+      operations[uniqueName(`${id}.stop`, taken)] = {
+        action: "receive",
+        channel: { $ref: `#/channels/${id}` },
+        ...mark,
+        summary: "Stops a run: DELETE with ?run=<runId>, answered 204 once the run has ended.",
+        description:
+          "The run's handler's `signal` aborts and its generator's `finally` runs; its watchers get `rivulet:end`. A disconnect alone never stops a run. " +
+          "Refused with 404 `RUN_NOT_FOUND` (unknown id, or another owner's run) and 410 `RUN_EXPIRED` or `RUN_LOST`, each with the JSON error body.",
+        messages: [{ $ref: `#/channels/${id}/messages/${STOP_KEY}` }],
+        bindings: {
+          http: {
+            method: "DELETE",
+            query: { type: "object", required: ["run"], properties: { run: RUN_QUERY } },
+            bindingVersion: "0.3.0",
+          },
+        },
+      };
+    }
   }
+  const durable = streams.some((documented) => documented.durable);
   // Through JSON: no two parts of the document, and no two documents, share an object that a caller could change
   // (structuredClone would keep the sharing).
   return copy({
@@ -68,7 +109,7 @@ export function toAsyncAPI(contract: ContractTree, options: DocumentOptions): As
     ...(servers.length > 0 ? { servers: hosts } : {}),
     channels,
     operations,
-    components: { schemas: components.schemas, messages: CONTROL_MESSAGES },
+    components: { schemas: components.schemas, messages: durable ? { ...CONTROL_MESSAGES, ...RUN_MESSAGES } : CONTROL_MESSAGES },
   }) as AsyncAPIDocument;
 }
 
@@ -85,12 +126,13 @@ function channelMessages(documented: DocumentedStream, components: SchemaCompone
       ...(documented.data === "text" ? { contentType: "text/plain" } : {}),
       ...(typeof documented.data === "object" ? { contentType: "text/plain", description: `Written by the stream's own codec "${documented.data.codec}".` } : {}),
       ...(event === "message" && documented.unnamedMessage ? { summary: "Sent without an `event:` line: the standard's default event type." } : {}),
-      headers: fieldHeaders(documented.data === "superjson"),
+      headers: fieldHeaders(documented.data === "superjson", documented.durable),
       payload: documented.data === "text" && payload["type"] !== "string" ? { type: "string" } : payload,
     };
   }
   // The control events come after the stream's own, whose keys are their names: theirs give way.
   const control = (key: string): string => uniqueName(key, (taken) => Object.hasOwn(messages, taken));
+  if (documented.durable) messages[control("rivulet-run")] = { $ref: "#/components/messages/rivulet-run" };
   if (documented.endEvent) messages[control("rivulet-end")] = { $ref: "#/components/messages/rivulet-end" };
   if (documented.endData !== undefined) {
     messages[control("end")] = {
@@ -102,17 +144,21 @@ function channelMessages(documented: DocumentedStream, components: SchemaCompone
     };
   }
   messages[control("rivulet-error")] = { $ref: "#/components/messages/rivulet-error" };
+  // Its key is fixed (a stream's own keys are its event names, never `rivulet:`-prefixed, so never this one).
+  if (documented.durable) messages[STOP_KEY] = { $ref: "#/components/messages/rivulet-stop" };
   return messages;
 }
 
-/** The SSE fields besides `event` and `data`, as a message's headers. */
-function fieldHeaders(superjson: boolean): JsonSchema {
-  const properties: Record<string, unknown> = {
-    id: { type: "string", description: "The event's ID, sent back as `Last-Event-ID` to resume after it." },
-    retry: { type: "integer", minimum: 0, description: "A reconnection delay hint, in ms." },
-  };
+/** The SSE fields besides `event` and `data`, as a message's headers; a run's events always carry the run's ids, and no `retry`. */
+function fieldHeaders(superjson: boolean, durable: boolean): JsonSchema {
+  const properties: Record<string, unknown> = durable
+    ? { id: { type: "string", pattern: RUN_EVENT_ID_PATTERN, description: "`<runId>:<n>`: the run and the place in it, sent back as `Last-Event-ID` to resume the run after it." } }
+    : {
+        id: { type: "string", description: "The event's ID, sent back as `Last-Event-ID` to resume after it." },
+        retry: { type: "integer", minimum: 0, description: "A reconnection delay hint, in ms." },
+      };
   if (superjson) properties["meta"] = { type: "string", description: META_DESCRIPTION };
-  return { type: "object", description: "The event's other SSE fields.", properties };
+  return { type: "object", description: "The event's other SSE fields.", ...(durable ? { required: ["id"] } : {}), properties };
 }
 
 function channelDescription(documented: DocumentedStream): string {
@@ -128,14 +174,23 @@ function channelDescription(documented: DocumentedStream): string {
     : documented.endData !== undefined
       ? `It ends with an unnamed event whose data is \`${documented.endData}\`.`
       : "Its end is the end of the response.";
-  return `Server-Sent Events (\`text/event-stream\`), requested with ${methods}. ${input} ${end}`;
+  const run = documented.durable
+    ? " It is durable: a request starts a run, whose first event (`rivulet:run`) holds its id; `?run=<runId>` joins the run (from its start, or after a `Last-Event-ID` of `<runId>:<n>`), and a DELETE with `?run=` stops it."
+    : "";
+  return `Server-Sent Events (\`text/event-stream\`), requested with ${methods}. ${input} ${end}${run}`;
 }
 
 /** The HTTP binding of a stream's operation: its method, and for a GET its query. */
 function httpBinding(documented: DocumentedStream, components: SchemaComponents, id: string): Record<string, unknown> {
   const method = documented.methods[0] ?? "GET";
-  if (method === "POST") return { method, bindingVersion: "0.3.0" };
-  const properties: Record<string, unknown> = {
+  const run = documented.durable
+    ? {
+        run: RUN_QUERY,
+        lastEventId: { type: "string", pattern: RUN_RESUME_ID_PATTERN, description: "Where to resume, `<runId>:<n>`, for clients that cannot send `Last-Event-ID`." },
+      }
+    : undefined;
+  if (method === "POST") return run === undefined ? { method, bindingVersion: "0.3.0" } : { method, query: { type: "object", properties: run }, bindingVersion: "0.3.0" };
+  const properties: Record<string, unknown> = run ?? {
     lastEventId: { type: "string", description: "Where to resume, for clients that cannot send `Last-Event-ID`." },
   };
   const { input } = documented.stream;
@@ -152,7 +207,8 @@ function httpBinding(documented: DocumentedStream, components: SchemaComponents,
     query: {
       type: "object",
       properties,
-      ...(documented.inputRequired ? { required: ["input"] } : {}),
+      // A durable stream's join (`run`) sends no input.
+      ...(documented.inputRequired && !documented.durable ? { required: ["input"] } : {}),
     },
     bindingVersion: "0.3.0",
   };
@@ -176,6 +232,32 @@ function asyncServers(servers: DocumentServer[]): NonNullable<AsyncAPIDocument["
   });
   return out;
 }
+
+/** The key of a durable stream's stop message in its channel. */
+const STOP_KEY = "rivulet-stop";
+
+/** The `run` query parameter's schema. */
+const RUN_QUERY: JsonSchema = { type: "string", pattern: RUN_ID_PATTERN, description: "A run's id (the `rivulet:run` event's `runId`)." };
+
+/** A durable stream's own messages, shared by every durable channel: the run event, and the stop request. */
+const RUN_MESSAGES: AsyncAPIDocument["components"]["messages"] = {
+  "rivulet-run": {
+    name: RUN_EVENT,
+    title: RUN_EVENT,
+    summary: "A run's first event: its id, to join, resume or stop it with. Sent on a start, and on a join from the run's start.",
+    headers: {
+      type: "object",
+      required: ["id"],
+      properties: { id: { type: "string", pattern: RUN_START_ID_PATTERN, description: "`<runId>:0`." } },
+    },
+    payload: RUN_EVENT_DATA_SCHEMA,
+  },
+  "rivulet-stop": {
+    name: "stop",
+    title: "stop",
+    summary: "A DELETE request with `?run=<runId>` and no body: stop the run.",
+  },
+};
 
 /** Rivulet's control events, shared by every channel. */
 const CONTROL_MESSAGES: AsyncAPIDocument["components"]["messages"] = {

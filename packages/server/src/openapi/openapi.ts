@@ -1,9 +1,22 @@
-import { END_EVENT, END_EVENT_ID, ERROR_EVENT } from "@rivulet/shared/wire";
+import { END_EVENT, END_EVENT_ID, ERROR_EVENT, RUN_EVENT } from "@rivulet/shared/wire";
 import type { ContractTree } from "@rivulet/shared";
 import { createSchemaComponents, type SchemaComponents } from "./components.js";
 import { streamSchemas, type JsonSchema } from "./json-schema.js";
 import { resolveDocumentOptions, type DocumentInfo, type DocumentOptions, type DocumentServer } from "./options.js";
-import { copy, documentedStreams, ERROR_BODY_SCHEMA, ERROR_SCHEMA, META_DESCRIPTION, type DocumentedStream } from "./streams.js";
+import {
+  copy,
+  documentedStreams,
+  DURABLE_EXTENSION,
+  ERROR_BODY_SCHEMA,
+  ERROR_SCHEMA,
+  META_DESCRIPTION,
+  RUN_EVENT_DATA_SCHEMA,
+  RUN_EVENT_ID_PATTERN,
+  RUN_ID_PATTERN,
+  RUN_RESUME_ID_PATTERN,
+  RUN_START_ID_PATTERN,
+  type DocumentedStream,
+} from "./streams.js";
 
 /** An OpenAPI 3.2 document, as a plain object ready for `JSON.stringify`. */
 export interface OpenAPIDocument {
@@ -38,7 +51,10 @@ export function toOpenAPI(contract: ContractTree, options: DocumentOptions): Ope
   const { info, servers, prefix } = resolveDocumentOptions("toOpenAPI()", options);
   const components = createSchemaComponents({ RivuletError: ERROR_SCHEMA, RivuletErrorBody: ERROR_BODY_SCHEMA });
   const paths: OpenAPIDocument["paths"] = {};
-  for (const documented of documentedStreams(contract, prefix)) paths[documented.url] = pathItem(documented, components);
+  const streams = documentedStreams(contract, prefix);
+  for (const documented of streams) paths[documented.url] = pathItem(documented, components);
+  // The run parameters and refusals are listed only where a durable stream uses them.
+  const durable = streams.some((documented) => documented.durable);
   // Through JSON: no two parts of the document, and no two documents, share an object that a caller could change
   // (structuredClone would keep the sharing).
   return copy({
@@ -46,23 +62,30 @@ export function toOpenAPI(contract: ContractTree, options: DocumentOptions): Ope
     info,
     ...(servers.length > 0 ? { servers } : {}),
     paths,
-    components: { schemas: components.schemas, parameters: PARAMETERS, responses: RESPONSES },
+    components: {
+      schemas: components.schemas,
+      parameters: durable ? { ...PARAMETERS, ...RUN_PARAMETERS } : PARAMETERS,
+      responses: durable ? { ...RESPONSES, ...RUN_RESPONSES } : RESPONSES,
+    },
   }) as OpenAPIDocument;
 }
 
-/** The GET and POST of one stream. */
+/** The GET and POST of one stream; a durable stream's also its DELETE, and a GET to join a POST-only one. */
 function pathItem(documented: DocumentedStream, components: SchemaComponents): Record<string, unknown> {
   const name = documented.segments.join(".");
+  const path = documented.segments.join("/");
+  const { durable } = documented;
   const schemas = streamSchemas(documented.stream);
   const input = schemas.input === undefined ? undefined : components.embed(schemas.input, `${name}.input`);
-  const common = [
-    ...(documented.takesMeta ? [{ $ref: "#/components/parameters/meta" }] : []),
-    { $ref: "#/components/parameters/Last-Event-ID" },
-    { $ref: "#/components/parameters/lastEventId" },
-  ];
+  const resume = durable
+    ? [runParameter(false), { $ref: "#/components/parameters/Last-Event-ID-run" }, { $ref: "#/components/parameters/lastEventId-run" }]
+    : [{ $ref: "#/components/parameters/Last-Event-ID" }, { $ref: "#/components/parameters/lastEventId" }];
+  const common = [...(documented.takesMeta ? [{ $ref: "#/components/parameters/meta" }] : []), ...resume];
   const responses = {
     "200": {
-      description: "The stream: one Server-Sent Event per `itemSchema` item, until its end.",
+      description: durable
+        ? "The run: its `rivulet:run` event (on a start, or a join from the start), then one Server-Sent Event per `itemSchema` item, until its end."
+        : "The stream: one Server-Sent Event per `itemSchema` item, until its end.",
       headers: {
         "Cache-Control": { schema: { type: "string", const: "no-cache, no-transform" } },
         "X-Accel-Buffering": { description: "Keeps nginx from buffering the stream.", schema: { type: "string", const: "no" } },
@@ -70,38 +93,67 @@ function pathItem(documented: DocumentedStream, components: SchemaComponents): R
       content: { "text/event-stream": { itemSchema: itemSchema(documented, schemas.events, components) } },
     },
     "204": {
-      description: `The request's last event ID was \`${END_EVENT_ID}\`, the end event's: the stream had ended, and \`EventSource\` stops.`,
+      description: durable
+        ? `The request's last event ID was \`${END_EVENT_ID}\`, the end event's, or the last of a run that has ended: nothing follows, and \`EventSource\` stops.`
+        : `The request's last event ID was \`${END_EVENT_ID}\`, the end event's: the stream had ended, and \`EventSource\` stops.`,
     },
-    ...REFUSALS,
+    ...(durable ? DURABLE_REFUSALS : REFUSALS),
   };
-  const item: Record<string, unknown> = {};
+  // A start's input may be left out when the request joins a run (`run`, or a run's Last-Event-ID) instead.
+  const inputRequired = documented.inputRequired && !durable;
+  const mark = durable ? { [DURABLE_EXTENSION]: true } : {};
+  const item: Record<string, unknown> = { ...mark };
   for (const method of documented.methods) {
     if (method === "GET") {
-      const parameters = input === undefined ? common : [inputParameter(input, documented.inputRequired), ...common];
-      item["get"] = { operationId: `get:${documented.segments.join("/")}`, parameters, responses };
+      const parameters = input === undefined ? common : [inputParameter(input, inputRequired, durable), ...common];
+      item["get"] = { operationId: `get:${path}`, ...mark, parameters, responses };
     } else {
       item["post"] = {
-        operationId: `post:${documented.segments.join("/")}`,
+        operationId: `post:${path}`,
+        ...mark,
         parameters: common,
-        requestBody: requestBody(input, documented.inputRequired),
+        requestBody: requestBody(input, inputRequired, durable),
         responses: { ...responses, ...POST_REFUSALS },
       };
     }
   }
+  if (!durable) return item;
+  if (item["get"] === undefined) {
+    // A POST-only stream's runs are still joined with a GET, as a plain `EventSource` does.
+    item["get"] = {
+      operationId: `join:${path}`,
+      ...mark,
+      description: "Joins a run of this stream (it is started with a POST): from its start, or after the `Last-Event-ID`.",
+      parameters: [runParameter(true), ...resume.slice(1)],
+      responses,
+    };
+  }
+  item["delete"] = {
+    operationId: `stop:${path}`,
+    ...mark,
+    description: "Stops a run: its handler's `signal` aborts and its generator's `finally` runs. Answered once the run has ended; a disconnect alone never stops a run.",
+    parameters: [runParameter(true)],
+    responses: {
+      "204": { description: "The run has ended (or had ended already)." },
+      ...Object.fromEntries(Object.entries(DURABLE_REFUSALS).filter(([status]) => status !== "503")),
+    },
+  };
   return item;
 }
 
-function inputParameter(schema: JsonSchema, required: boolean): Record<string, unknown> {
+function inputParameter(schema: JsonSchema, required: boolean, durable: boolean): Record<string, unknown> {
   return {
     name: "input",
     in: "query",
     required,
-    description: "The stream's input as JSON, URL-encoded; left out or empty, the input is `undefined`.",
+    description:
+      "The stream's input as JSON, URL-encoded; left out or empty, the input is `undefined`." +
+      (durable ? " It starts a run; a request that joins one (`run`) sends none." : ""),
     content: { "application/json": { schema } },
   };
 }
 
-function requestBody(schema: JsonSchema | undefined, required: boolean): Record<string, unknown> {
+function requestBody(schema: JsonSchema | undefined, required: boolean, durable: boolean): Record<string, unknown> {
   if (schema === undefined) {
     return {
       required: false,
@@ -111,7 +163,7 @@ function requestBody(schema: JsonSchema | undefined, required: boolean): Record<
   }
   return {
     required,
-    description: "The stream's input. An empty body is `undefined`.",
+    description: "The stream's input. An empty body is `undefined`." + (durable ? " It starts a run; a request that joins one (`run`) is not read." : ""),
     content: { "application/json": { schema } },
   };
 }
@@ -122,22 +174,35 @@ function itemSchema(documented: DocumentedStream, events: Record<string, JsonSch
   const entries: JsonSchema[] = Object.entries(events).map(([event, schema]) => {
     const unnamed = event === "message" && documented.unnamedMessage;
     const data = dataSchema(documented, components.embed(schema, `${name}.${event}`));
+    // A run's events carry the run's ids, never a handler's own id or retry.
     const properties: Record<string, unknown> = {
       event: { const: event },
       // The sentinel is not a `message`: it would match both entries otherwise.
       data: unnamed && documented.endData !== undefined ? { ...data, not: { const: documented.endData } } : data,
-      id: { type: "string" },
-      retry: { type: "integer", minimum: 0 },
+      ...(documented.durable ? { id: RUN_EVENT_ID } : { id: { type: "string" }, retry: { type: "integer", minimum: 0 } }),
     };
     if (documented.data === "superjson") properties["meta"] = { type: "string", contentMediaType: "application/json", description: META_DESCRIPTION };
     return {
       title: event,
       ...(unnamed ? { description: "Sent without an `event:` line: the standard's default event type, `message`." } : {}),
       type: "object",
-      required: unnamed ? ["data"] : ["event", "data"],
+      required: unnamed ? ["data"] : documented.durable ? ["event", "data", "id"] : ["event", "data"],
       properties,
     };
   });
+  if (documented.durable) {
+    entries.push({
+      title: RUN_EVENT,
+      description: "A run's first event: the run's id, to join, resume or stop it with. Sent on a start, and on a join from the run's start.",
+      type: "object",
+      required: ["event", "id", "data"],
+      properties: {
+        event: { const: RUN_EVENT },
+        id: { type: "string", pattern: RUN_START_ID_PATTERN, description: "`<runId>:0`." },
+        data: { type: "string", contentMediaType: "application/json", contentSchema: RUN_EVENT_DATA_SCHEMA },
+      },
+    });
+  }
   if (documented.endEvent) {
     entries.push({
       title: END_EVENT,
@@ -178,6 +243,26 @@ function dataSchema(documented: DocumentedStream, schema: JsonSchema): JsonSchem
   return { type: "string", contentMediaType: "application/json", contentSchema: schema };
 }
 
+/** A run's event id, as every event of a run after the run event carries it. */
+const RUN_EVENT_ID: JsonSchema = {
+  type: "string",
+  pattern: RUN_EVENT_ID_PATTERN,
+  description: "`<runId>:<n>`, n = 1, 2, …: the run and the place in it. Sent back as `Last-Event-ID`, it resumes the run after this event.",
+};
+
+/** The `run` query parameter: optional where a request may start a run instead, required to join only or to stop. */
+function runParameter(required: boolean): Record<string, unknown> {
+  return {
+    name: "run",
+    in: "query",
+    required,
+    description: required
+      ? "The run's id (the `rivulet:run` event's `runId`)."
+      : "A run's id (the `rivulet:run` event's `runId`): the request joins that run instead of starting one, from its start or after the `Last-Event-ID`.",
+    schema: { type: "string", pattern: RUN_ID_PATTERN },
+  };
+}
+
 /** The parameters every stream shares. */
 const PARAMETERS: OpenAPIDocument["components"]["parameters"] = {
   meta: {
@@ -205,6 +290,29 @@ const PARAMETERS: OpenAPIDocument["components"]["parameters"] = {
   },
 };
 
+/** What a durable stream's `Last-Event-ID` may be: one of a run's event ids (the run event's too), or the end event's. */
+const RESUME_ID: JsonSchema = { type: "string", anyOf: [{ pattern: RUN_RESUME_ID_PATTERN }, { const: END_EVENT_ID }] };
+
+/** A durable stream's parameters: where in a run to resume. */
+const RUN_PARAMETERS: OpenAPIDocument["components"]["parameters"] = {
+  "Last-Event-ID-run": {
+    name: "Last-Event-ID",
+    in: "header",
+    required: false,
+    description:
+      "Where to resume: the last event ID the client saw, `<runId>:<n>`. Without `run`, it joins that run (a plain `EventSource` that reconnects to its start URL lands back in its run); " +
+      `with \`run\`, it must be one of that run's. \`${END_EVENT_ID}\` is answered 204.`,
+    schema: RESUME_ID,
+  },
+  "lastEventId-run": {
+    name: "lastEventId",
+    in: "query",
+    required: false,
+    description: "`Last-Event-ID` (`<runId>:<n>`), for clients that cannot set headers.",
+    schema: RESUME_ID,
+  },
+};
+
 const errorResponse = (description: string): Record<string, unknown> => ({
   description,
   content: { "application/json": { schema: { $ref: "#/components/schemas/RivuletErrorBody" } } },
@@ -222,12 +330,31 @@ const RESPONSES: OpenAPIDocument["components"]["responses"] = {
   ServiceUnavailable: errorResponse("`BROKER_UNAVAILABLE`: a resume whose history could not be read; try again after `Retry-After`."),
 };
 
+/** A durable stream's refusals: the run named is not one the client may use, or is gone. */
+const RUN_RESPONSES: OpenAPIDocument["components"]["responses"] = {
+  RunBadRequest: errorResponse(
+    "`INVALID_INPUT`: the input fails the stream's schema, `run` is not a run id, the `Last-Event-ID` is not a run's (`<runId>:<n>`) or not the named run's, or a DELETE names no run; `PARSE_ERROR`: the input is not JSON.",
+  ),
+  RunNotFound: errorResponse("`RUN_NOT_FOUND`: no such run of this stream, or one of another owner (the same answer: the id reveals nothing)."),
+  RunGone: errorResponse("`RUN_EXPIRED`: the run ended longer ago than its history is kept; `RUN_LOST`: the process running it stopped before it ended."),
+};
+
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/responses/${name}` });
 
 const REFUSALS = {
   "400": ref("BadRequest"),
   "401": ref("Unauthorized"),
   "403": ref("Forbidden"),
+  "500": ref("InternalServerError"),
+  "503": ref("ServiceUnavailable"),
+};
+
+const DURABLE_REFUSALS = {
+  "400": ref("RunBadRequest"),
+  "401": ref("Unauthorized"),
+  "403": ref("Forbidden"),
+  "404": ref("RunNotFound"),
+  "410": ref("RunGone"),
   "500": ref("InternalServerError"),
   "503": ref("ServiceUnavailable"),
 };

@@ -26,6 +26,8 @@ export interface DocumentedStream {
   endEvent: boolean;
   /** The `data:` of the unnamed event that ends it (`end: { data: "[DONE]" }`). */
   endData: string | undefined;
+  /** A request starts a run, joined with `?run=` and stopped with `DELETE` (docs/durable-runs.md). */
+  durable: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ export function documentedStreams(contract: ContractTree, prefix: string): Docum
       unnamedMessage: !(stream.codec === undefined && end === "event") && Object.hasOwn(stream.events, "message"),
       endEvent: end === "event",
       endData: typeof end === "object" && "data" in end ? end.data : undefined,
+      durable: stream.durable,
     };
   });
 }
@@ -91,6 +94,28 @@ export const ERROR_BODY_SCHEMA: JsonSchema = {
   required: ["error"],
   properties: { error: { $ref: "#/components/schemas/RivuletError" } },
 };
+
+/** A run id, as `isRunId` takes it (packages/shared/src/run-id.ts): 16 to 64 characters of base64url. */
+export const RUN_ID_PATTERN = "^[A-Za-z0-9_-]{16,64}$";
+
+/** The id of a run's event after the run event: `<runId>:<n>`, n ≥ 1 (run-id.ts's `parseRunEventId`). */
+export const RUN_EVENT_ID_PATTERN = "^[A-Za-z0-9_-]{16,64}:[1-9][0-9]{0,14}$";
+
+/** Any of a run's event ids, the run event's `<runId>:0` too: what a resume may present. */
+export const RUN_RESUME_ID_PATTERN = "^[A-Za-z0-9_-]{16,64}:(0|[1-9][0-9]{0,14})$";
+
+/** The id of the run event, a run's first: `<runId>:0`. */
+export const RUN_START_ID_PATTERN = "^[A-Za-z0-9_-]{16,64}:0$";
+
+/** The data of the run event: `{ "runId": "…" }`. */
+export const RUN_EVENT_DATA_SCHEMA: JsonSchema = {
+  type: "object",
+  required: ["runId"],
+  properties: { runId: { type: "string", pattern: RUN_ID_PATTERN } },
+};
+
+/** The extension that marks a durable stream's path item, operations and channel. */
+export const DURABLE_EXTENSION = "x-rivulet-durable";
 
 /** What the `meta` field and parameter hold, in a sentence. */
 export const META_DESCRIPTION =
