@@ -1,5 +1,5 @@
 import { RivuletError, jsonCodec, superjsonCodec, type AnyStream } from "@rivulet/shared";
-import { MAX_TIMER_MS, RUN_EVENT, checkOptions, compileStream, newRunId, option, type CompiledStream } from "@rivulet/shared/wire";
+import { MAX_TIMER_MS, RUN_EVENT, checkOptions, compileStream, newRunId, option, type CompiledStream, type OptionRule } from "@rivulet/shared/wire";
 import type { BrokerMessage } from "../broker/types.js";
 import { endEntry, errorEntry, memoryRunStore } from "./memory.js";
 import type { RunEntry, RunStore } from "./store.js";
@@ -96,12 +96,26 @@ export interface RunHost {
   stop(route: DurableRoute, id: string, ctx: unknown): Promise<void>;
 }
 
+const STORE_METHODS = ["create", "append", "compact", "end", "lookup", "watch", "stop", "watched", "close"] as const;
+/** What `runs.store` must be: an object with the `RunStore` methods (`{}` would fail only at the first request). */
+const STORE_RULE: OptionRule = {
+  expected: "a run store (memoryRunStore(), or redisRunStore() from @rivulet/server/redis)",
+  test: (value) =>
+    typeof value === "object" &&
+    value !== null &&
+    STORE_METHODS.every((name) => typeof Reflect.get(value, name) === "function"),
+};
+
 /** Appends in flight at most, before the run waits for its store: bounds what a slow store holds. */
 const MAX_APPENDS_IN_FLIGHT = 64;
 
+/**
+ * The runs of one router, made by `implement` (once, shared by its adapters).
+ * @throws {RivuletError} `INVALID_OPTION` for a `runs` option that is not what it says.
+ */
 export function createRunHost(options: RunsOptions<unknown> = {}): RunHost {
   checkOptions("implement(): runs", options, {
-    store: option.object,
+    store: STORE_RULE,
     owner: option.function,
     maxDurationMs: option.timerMsOrFalse,
     unwatchedMs: option.timerMsOrFalse,
