@@ -428,13 +428,13 @@ describe("options", () => {
     const attempt = (): unknown => createRunHost(runs as RunsOptions<unknown>);
     expect(attempt).toThrow(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining(name) as string }));
     // Through implement() too, at once, before any request.
-    expect(() => implement(contract, { chat: { ask: tokens(), other: tokens() } }, { runs: runs as RunsOptions<undefined> })).toThrow(
+    expect(() => implement(contract, { chat: { ask: tokens() as never, other: tokens() as never } }, { runs: runs as RunsOptions<undefined> })).toThrow(
       expect.objectContaining({ code: "INVALID_OPTION" }),
     );
   });
 
   it("refuses a runs option that is not an object", () => {
-    expect(() => implement(contract, { chat: { ask: tokens(), other: tokens() } }, { runs: 5 as unknown as RunsOptions<undefined> })).toThrow(
+    expect(() => implement(contract, { chat: { ask: tokens() as never, other: tokens() as never } }, { runs: 5 as unknown as RunsOptions<undefined> })).toThrow(
       expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("runs") as string }),
     );
   });
@@ -444,7 +444,7 @@ describe("options", () => {
     ["an object without run", { snapshot: () => ({}) }],
     ["a snapshot that is not a function", { run: tokens(), snapshot: 1 }],
   ])("refuses a durable handler that is %s with INVALID_HANDLERS", (_, handler) => {
-    expect(() => implement(contract, { chat: { ask: handler as never, other: tokens() } })).toThrow(
+    expect(() => implement(contract, { chat: { ask: handler as never, other: tokens() as never } })).toThrow(
       expect.objectContaining({ code: "INVALID_HANDLERS", message: expect.stringContaining("chat.ask") as string }),
     );
   });
