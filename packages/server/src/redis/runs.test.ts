@@ -1,0 +1,413 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { RivuletError, superjsonCodec } from "@rivulet/shared";
+import { newRunId } from "@rivulet/shared/wire";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { SubscriberQueue } from "../broker/queue.js";
+import { endEntry, errorEntry } from "../runs/memory.js";
+import { isRunEnding, type RunEntry, type RunInfo, type RunStore } from "../runs/store.js";
+import { REDIS_URL, checkRedis, deleteKeys, uniquePrefix } from "../test-utils/redis.js";
+import { redisRunStore, type RedisRunStoreOptions } from "./runs.js";
+
+const reachable = await checkRedis("the redisRunStore unit tests");
+const admin = reachable ? new Redis(REDIS_URL) : undefined;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+const prefixes: string[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  for (const prefix of prefixes.splice(0)) await deleteKeys(admin as Redis, prefix);
+});
+afterAll(async () => {
+  await admin?.quit();
+});
+
+function newPrefix(name: string): string {
+  const prefix = uniquePrefix(name);
+  prefixes.push(prefix);
+  return prefix;
+}
+
+/** A store on `prefix`, with its own client: one process of several sharing a Redis. */
+function makeStore(prefix: string, options: RedisRunStoreOptions = {}): RunStore {
+  const store = redisRunStore({ url: REDIS_URL, keyPrefix: prefix, blockMs: 1_000, onError: () => {}, ...options });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** Two stores on one prefix, standing for processes A and B. */
+function twoProcesses(name: string, options: RedisRunStoreOptions = {}): [RunStore, RunStore, string] {
+  const prefix = newPrefix(name);
+  return [makeStore(prefix, options), makeStore(prefix, options), prefix];
+}
+
+const runEvent = (id: string): RunEntry => ({ seq: 0, event: "rivulet:run", wire: { data: JSON.stringify({ runId: id }) } });
+const token = (seq: number, data: unknown = `t${seq}`): RunEntry => ({ seq, event: "token", wire: superjsonCodec.encode(data) });
+const tokens = (from: number, to: number): RunEntry[] => Array.from({ length: to - from + 1 }, (_, i) => token(from + i));
+
+/** Creates a run on `store`; `onStop` ends it there (as the run host does once its handler returned). */
+async function startRun(store: RunStore, info: Partial<RunInfo> = {}, onStop?: () => void): Promise<RunInfo> {
+  const id = newRunId();
+  const full: RunInfo = { id, path: "chat/ask", owner: "", ...info };
+  await store.create(full, runEvent(id), onStop ?? (() => {}));
+  return full;
+}
+
+interface Watched {
+  ids: string[];
+  events: string[];
+  data: unknown[];
+  error: unknown;
+}
+
+/** Reads a watcher to its end. */
+async function drain(iterable: AsyncIterable<{ id: string; event: string; data: unknown }>): Promise<Watched> {
+  const watched: Watched = { ids: [], events: [], data: [], error: undefined };
+  try {
+    for await (const message of iterable) {
+      watched.ids.push(message.id);
+      watched.events.push(message.event);
+      watched.data.push(message.data);
+    }
+  } catch (error) {
+    watched.error = error;
+  }
+  return watched;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof RivuletError) return error.code;
+    throw error;
+  }
+  throw new Error("expected a rejection");
+}
+
+async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await sleep(20);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const ids = (id: string, seqs: number[]): string[] => seqs.map((seq) => `${id}:${seq}`);
+const never = new AbortController().signal;
+
+describe("redisRunStore options", () => {
+  it.each([
+    [{ runnerTtlMs: 0 }],
+    [{ keyPrefix: 1 }],
+    [{ queueSize: 1.5 }],
+    [{ blockMs: -1 }],
+    [{ expiredKeptMs: "1h" }],
+    [{ onError: "log" }],
+  ])("refuses %o with INVALID_OPTION", (options) => {
+    expect(() => redisRunStore(options as RedisRunStoreOptions)).toThrow(expect.objectContaining({ code: "INVALID_OPTION" }));
+  });
+});
+
+describe.skipIf(!reachable)("redisRunStore across two processes", () => {
+  it("looks up on B a run created on A; an unknown id is undefined", async () => {
+    const [a, b] = twoProcesses("lookup");
+    const info = await startRun(a, { owner: "alice" });
+    expect(await b.lookup(info.id)).toStrictEqual({ found: "run", info, state: "running" });
+    expect(await b.lookup(newRunId())).toBeUndefined();
+  });
+
+  it("watches on B: the replay, then the live entries, each once and in order, then the end", async () => {
+    const [a, b] = twoProcesses("watch");
+    const { id } = await startRun(a);
+    await a.append(id, tokens(1, 3));
+    const watcher = b.watch(id, -1, never);
+    const iterator = watcher[Symbol.asyncIterator]();
+    // A watcher is a push source, as a broker subscription is.
+    expect(iterator).toBeInstanceOf(SubscriberQueue);
+    const first = await iterator.next();
+    expect(first.value).toMatchObject({ id: `${id}:0`, event: "rivulet:run", data: { runId: id } });
+    const second = b.watch(id, 1, never);
+    const rest = drain({ [Symbol.asyncIterator]: () => iterator });
+    const late = drain(second);
+    await a.append(id, tokens(4, 6));
+    await a.append(id, [token(7, { at: new Date(0), n: 7n })]);
+    await a.end(id, endEntry(8), 60_000);
+    const got = await rest;
+    expect(got.error).toBeUndefined();
+    expect(got.ids).toStrictEqual(ids(id, [1, 2, 3, 4, 5, 6, 7]));
+    expect(got.data.slice(0, 6)).toStrictEqual(["t1", "t2", "t3", "t4", "t5", "t6"]);
+    // The superjson halves travel whole: a Date and a BigInt come back as they were.
+    expect(got.data[6]).toStrictEqual({ at: new Date(0), n: 7n });
+    expect((await late).ids).toStrictEqual(ids(id, [2, 3, 4, 5, 6, 7]));
+  });
+
+  it("keeps the order of appends fired without awaiting each", async () => {
+    const [a, b] = twoProcesses("order");
+    const { id } = await startRun(a);
+    const watching = drain(b.watch(id, 0, never));
+    await Promise.all(tokens(1, 300).map((entry) => a.append(id, [entry])));
+    await a.end(id, endEntry(301), 60_000);
+    const got = await watching;
+    expect(got.error).toBeUndefined();
+    expect(got.ids).toStrictEqual(ids(id, tokens(1, 300).map((entry) => entry.seq)));
+  });
+
+  it("replays a finished run to its end; a resume at the end ends at once", async () => {
+    const [a, b] = twoProcesses("finished");
+    const { id } = await startRun(a);
+    await a.append(id, tokens(1, 4));
+    await a.end(id, endEntry(5), 60_000);
+    expect(await b.lookup(id)).toMatchObject({ found: "run", state: "ended" });
+    const whole = await drain(b.watch(id, -1, never));
+    expect(whole).toMatchObject({ ids: ids(id, [0, 1, 2, 3, 4]), error: undefined });
+    expect(await drain(b.watch(id, 4, never))).toMatchObject({ ids: [], error: undefined });
+  });
+
+  it("fails the watchers of a run that ended with rivulet:error with its error, marked as the run's ending", async () => {
+    const [a, b] = twoProcesses("error");
+    const { id } = await startRun(a);
+    const live = drain(b.watch(id, -1, never));
+    await a.append(id, tokens(1, 2));
+    await a.end(id, errorEntry(3, new RivuletError("INVALID_EVENT", "bad")), 60_000);
+    for (const got of [await live, await drain(b.watch(id, 1, never))]) {
+      expect(got.error).toBeInstanceOf(RivuletError);
+      expect(got.error).toMatchObject({ code: "INVALID_EVENT", message: "bad" });
+      expect(isRunEnding(got.error)).toBe(true);
+    }
+    expect((await live).ids).toStrictEqual(ids(id, [0, 1, 2]));
+  });
+
+  it("ends a watcher quietly when its signal aborts", async () => {
+    const [a, b] = twoProcesses("abort");
+    const { id } = await startRun(a);
+    const controller = new AbortController();
+    const iterator = b.watch(id, 0, controller.signal)[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    controller.abort();
+    expect(await pending).toStrictEqual({ value: undefined, done: true });
+  });
+
+  it("stops from B: A's onStop runs, and stop resolves once the end is recorded; an ended run's stop resolves at once", async () => {
+    const [a, b] = twoProcesses("stop");
+    const order: string[] = [];
+    let info: RunInfo | undefined;
+    const ended = new Promise<void>((resolve) => {
+      void startRun(a, {}, () => {
+        order.push("onStop");
+        // The handler's `finally` takes a while: stop must wait for the end, not for the request.
+        void sleep(50)
+          .then(() => order.push("finally ran"))
+          .then(() => a.end((info as RunInfo).id, endEntry(2), 60_000))
+          .then(resolve);
+      }).then((started) => (info = started));
+    });
+    await eventually(() => info !== undefined, "the run to start");
+    const { id } = info as RunInfo;
+    await a.append(id, [token(1)]);
+    const watching = drain(b.watch(id, -1, never));
+    await b.stop(id);
+    order.push("stop resolved");
+    expect(await b.lookup(id)).toMatchObject({ state: "ended" });
+    await ended;
+    expect(order).toStrictEqual(["onStop", "finally ran", "stop resolved"]);
+    expect(await watching).toMatchObject({ ids: ids(id, [0, 1]), error: undefined });
+    // Once ended: at once, from either process, and onStop is not called again.
+    await b.stop(id);
+    await a.stop(id);
+    expect(order.filter((step) => step === "onStop")).toHaveLength(1);
+  });
+
+  it("stops a run from its own process too", async () => {
+    const [a] = twoProcesses("stop-local");
+    let stops = 0;
+    let id = "";
+    const info = await startRun(a, {}, () => {
+      stops++;
+      void a.end(id, endEntry(1), 60_000);
+    });
+    id = info.id;
+    await a.stop(id);
+    expect(stops).toBe(1);
+    expect(await a.lookup(id)).toMatchObject({ found: "run", state: "ended" });
+  });
+
+  it("says whether a run was watched, from any process", async () => {
+    const [a, b] = twoProcesses("watched");
+    const { id } = await startRun(a);
+    // A run that just started counts as watched.
+    expect(await a.watched(id, 60_000)).toBe(true);
+    await eventually(async () => !(await a.watched(id, 1)), "the start to fall out of a 1 ms window");
+    const controller = new AbortController();
+    const watching = drain(b.watch(id, 0, controller.signal));
+    await eventually(() => a.watched(id, 1), "B's watcher to count on A");
+    controller.abort();
+    await watching;
+    await eventually(async () => !(await a.watched(id, 1)), "B's watcher to leave");
+    expect(await a.watched(id, 60_000)).toBe(true);
+    expect(await b.watched(newRunId(), 60_000)).toBe(false);
+  });
+});
+
+describe.skipIf(!reachable)("redisRunStore retention and compaction", () => {
+  it("expires an ended run's history after retentionMs; the tombstone answers expired", async () => {
+    const [a, b, prefix] = twoProcesses("expiry", { expiredKeptMs: 60_000 });
+    const info = await startRun(a, { owner: "o" });
+    await a.append(id(info), tokens(1, 2));
+    await a.end(id(info), endEntry(3), 200);
+    const keys = (await (admin as Redis).keys(`${prefix}run:${info.id}:*`)).sort();
+    expect(keys.map((key) => key.slice(key.lastIndexOf(":") + 1))).toStrictEqual(["gone", "info", "log", "watch"]);
+    for (const key of keys) {
+      const ttl = await (admin as Redis).pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(key.endsWith(":gone") ? 60_200 : 200);
+    }
+    await eventually(async () => (await b.lookup(info.id))?.found === "expired", "the run to expire");
+    expect(await b.lookup(info.id)).toStrictEqual({ found: "expired", info });
+    expect((await drain(b.watch(info.id, -1, never))).error).toMatchObject({ code: "RUN_EXPIRED" });
+    expect((await drain(b.watch(newRunId(), -1, never))).error).toMatchObject({ code: "RUN_NOT_FOUND" });
+  });
+
+  it("replays the snapshot for compacted entries, and HISTORY_GAP without one", async () => {
+    const [a, b] = twoProcesses("compact");
+    const { id } = await startRun(a);
+    await a.append(id, tokens(1, 10));
+    await a.compact(id, 6, { seq: 6, event: "snap", wire: superjsonCodec.encode({ text: "t1…t6" }) });
+    const whole = await collect(b, id, -1, 10);
+    expect(whole.ids).toStrictEqual(ids(id, [0, 6, 7, 8, 9, 10]));
+    expect(whole.events.slice(0, 2)).toStrictEqual(["rivulet:run", "snap"]);
+    expect(whole.data[1]).toStrictEqual({ text: "t1…t6" });
+    expect((await collect(b, id, 3, 10)).ids).toStrictEqual(ids(id, [6, 7, 8, 9, 10]));
+    expect((await collect(b, id, 6, 10)).ids).toStrictEqual(ids(id, [7, 8, 9, 10]));
+    // A later compaction without a snapshot function: entries up to 8 are gone, and nothing stands for them.
+    await a.compact(id, 8, undefined);
+    expect((await drain(b.watch(id, 3, never))).error).toMatchObject({ code: "HISTORY_GAP" });
+    expect((await drain(b.watch(id, -1, never))).error).toMatchObject({ code: "HISTORY_GAP" });
+    expect((await collect(b, id, 8, 10)).ids).toStrictEqual(ids(id, [9, 10]));
+    // The compacted log goes on: a live watcher gets what follows.
+    const live = drain(b.watch(id, 10, never));
+    await a.append(id, tokens(11, 12));
+    await a.end(id, endEntry(13), 60_000);
+    expect(await live).toMatchObject({ ids: ids(id, [11, 12]), error: undefined });
+  });
+});
+
+describe.skipIf(!reachable)("redisRunStore when the runner dies", () => {
+  it("fails every watcher with RUN_LOST, says lost, refuses stop and appends — once A stops refreshing its liveness", async () => {
+    const prefix = newPrefix("lost");
+    // A's own client, cut off below it: its heartbeat stops reaching Redis, as if the process had frozen or died.
+    const aClient = new Redis(REDIS_URL);
+    aClient.on("error", () => {});
+    cleanups.push(() => aClient.disconnect());
+    const a = makeStore(prefix, { client: aClient, runnerTtlMs: 300 });
+    const b = makeStore(prefix, { runnerTtlMs: 300 });
+    const c = makeStore(prefix, { runnerTtlMs: 300 });
+    const { id } = await startRun(a);
+    await a.append(id, tokens(1, 2));
+    const onB = drain(b.watch(id, -1, never));
+    const onC = drain(c.watch(id, 1, never));
+    await eventually(() => b.watched(id, 1), "B's watcher");
+    aClient.disconnect();
+    for (const got of [await onB, await onC]) {
+      expect(got.error).toBeInstanceOf(RivuletError);
+      expect(got.error).toMatchObject({ code: "RUN_LOST", status: 410 });
+      expect(isRunEnding(got.error)).toBe(false);
+    }
+    expect((await onB).ids).toStrictEqual(ids(id, [0, 1, 2]));
+    expect((await onC).ids).toStrictEqual(ids(id, [2]));
+    expect(await b.lookup(id)).toMatchObject({ found: "run", state: "lost" });
+    expect(await codeOf(c.stop(id))).toBe("RUN_LOST");
+    expect((await drain(c.watch(id, 2, never))).error).toMatchObject({ code: "RUN_LOST" });
+    // Were A to come back, the run is not its any more.
+    const back = makeStore(prefix);
+    expect(await codeOf(back.append(id, [token(3)]))).toBe("RUN_LOST");
+  });
+
+  it("marks a closed process's running runs lost (close() without end), and a stop waiting on them rejects", async () => {
+    const [a, b] = twoProcesses("closed", { runnerTtlMs: 300 });
+    const { id } = await startRun(a);
+    let stopped = 0;
+    const other = await startRun(a, {}, () => stopped++);
+    const watching = drain(b.watch(id, -1, never));
+    await eventually(() => b.watched(id, 1), "B's watcher");
+    // A stop asked of a runner that never ends the run, and then dies.
+    const stopping = codeOf(b.stop(other.id));
+    await eventually(() => stopped === 1, "A to be asked to stop");
+    await a.close();
+    expect((await watching).error).toMatchObject({ code: "RUN_LOST" });
+    expect(await stopping).toBe("RUN_LOST");
+    expect(await b.lookup(id)).toMatchObject({ state: "lost" });
+  });
+
+  it("says lost at lookup once the runner's liveness key has expired, with no watcher anywhere", async () => {
+    const [a, b, prefix] = twoProcesses("lookup-lost", { runnerTtlMs: 60_000 });
+    const { id } = await startRun(a);
+    expect(await b.lookup(id)).toMatchObject({ state: "running" });
+    // The key's expiry, without waiting a minute for it.
+    const runners = await (admin as Redis).keys(`${prefix}runner:*`);
+    expect(runners).toHaveLength(1);
+    await (admin as Redis).del(...runners);
+    expect(await b.lookup(id)).toMatchObject({ state: "lost" });
+    expect((await drain(b.watch(id, -1, never))).error).toMatchObject({ code: "RUN_LOST" });
+    // The runner's end comes too late: the run stays lost.
+    expect(await codeOf(a.end(id, endEntry(1), 60_000))).toBe("RUN_LOST");
+  });
+});
+
+describe.skipIf(!reachable)("redisRunStore close", () => {
+  it("ends its watchers quietly, refuses create, and leaves a client passed in open", async () => {
+    const prefix = newPrefix("close");
+    const client = new Redis(REDIS_URL);
+    cleanups.push(() => void client.quit());
+    const a = makeStore(prefix);
+    const b = makeStore(prefix, { client });
+    const { id } = await startRun(a);
+    const iterator = b.watch(id, -1, never)[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.id).toBe(`${id}:0`);
+    const pending = iterator.next();
+    await b.close();
+    expect(await pending).toStrictEqual({ value: undefined, done: true });
+    expect(await codeOf(startRun(b))).toBe("INTERNAL_SERVER_ERROR");
+    expect(await drain(b.watch(id, -1, never))).toMatchObject({ ids: [], error: undefined });
+    expect(await client.ping()).toBe("PONG");
+  });
+});
+
+describe("redisRunStore while Redis is away", () => {
+  it("rejects create, append, lookup, stop and watched, and fails a watcher, with BROKER_UNAVAILABLE", async () => {
+    // Port 1 on loopback refuses connections.
+    const store = redisRunStore({ url: "redis://127.0.0.1:1", onError: () => {} });
+    cleanups.push(() => store.close());
+    const id = newRunId();
+    const failures = await Promise.all([
+      startRun(store).then(() => undefined, (error: unknown) => error),
+      store.append(id, [token(1)]).then(() => undefined, (error: unknown) => error),
+      store.lookup(id).then(() => undefined, (error: unknown) => error),
+      store.stop(id).then(() => undefined, (error: unknown) => error),
+      store.watched(id, 1000).then(() => undefined, (error: unknown) => error),
+      drain(store.watch(id, -1, never)).then((got) => got.error),
+    ]);
+    for (const failure of failures) {
+      expect(failure).toBeInstanceOf(RivuletError);
+      expect(failure).toMatchObject({ code: "BROKER_UNAVAILABLE", status: 503 });
+    }
+  });
+});
+
+function id(info: RunInfo): string {
+  return info.id;
+}
+
+/** Reads `count` messages of a watcher of a run still going, then leaves. */
+async function collect(store: RunStore, runId: string, afterSeq: number, lastSeq: number): Promise<Watched> {
+  const controller = new AbortController();
+  const got: Watched = { ids: [], events: [], data: [], error: undefined };
+  for await (const message of store.watch(runId, afterSeq, controller.signal)) {
+    got.ids.push(message.id);
+    got.events.push(message.event);
+    got.data.push(message.data);
+    if (message.id === `${runId}:${lastSeq}`) break;
+  }
+  return got;
+}

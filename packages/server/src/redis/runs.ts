@@ -1,0 +1,475 @@
+import { randomUUID } from "node:crypto";
+import { RivuletError, jsonCodec } from "@rivulet/shared";
+import { checkOptions, option, runEventId } from "@rivulet/shared/wire";
+import { Redis } from "ioredis";
+import type { RunInfo, RunLookup, RunState, RunStore } from "../runs/store.js";
+import { historyGap } from "../broker/history.js";
+import { SubscriberQueue } from "../broker/queue.js";
+import type { BrokerMessage } from "../broker/types.js";
+import type { StreamEntry } from "./entries.js";
+import { entryArgs, itemOf, readLogEntry, runKeys, type RunItem } from "./runs-entries.js";
+import { RunReader, type RunListener } from "./runs-reader.js";
+import { APPEND, CHECK, COMPACT, END, WATCHING } from "./runs-scripts.js";
+import { brokerFailure, isReplyError, reaching } from "./unavailable.js";
+
+export interface RedisRunStoreOptions {
+  /**
+   * Where Redis is, when no `client` is given.
+   * @default "redis://127.0.0.1:6379"
+   */
+  url?: string;
+  /**
+   * An ioredis client to use (and not to close). Each watched run's reader
+   * and the stop subscription use `client.duplicate()`.
+   */
+  client?: Redis;
+  /**
+   * Prefix of every key the store writes: `<prefix>run:<id>:…`, `<prefix>runner:<process>`.
+   * @default "rivulet:"
+   */
+  keyPrefix?: string;
+  /**
+   * Entries a watcher may fall behind before it is ended with `SLOW_CONSUMER`
+   * (its client then resumes from the run's history).
+   * @default 1000
+   */
+  queueSize?: number;
+  /**
+   * How long one `XREAD BLOCK` of a run's reader waits before it is issued again, in ms.
+   * @default 5000
+   */
+  blockMs?: number;
+  /**
+   * How long a runner process may go silent before its runs are declared
+   * lost, in ms: it refreshes a key with this time to live every third of
+   * it, and the processes watching its runs check that key as often. A run
+   * whose runner died ends for its watchers with `RUN_LOST` within about
+   * 1⅓ × this. Keep it well above the longest pause of the event loop.
+   * @default 10000
+   */
+  runnerTtlMs?: number;
+  /**
+   * How long a run is remembered after its history expired, in ms, so that
+   * joining it says `RUN_EXPIRED` rather than `RUN_NOT_FOUND`; also how long
+   * a lost run is kept (and says `RUN_LOST`).
+   * @default 3600000 (an hour)
+   */
+  expiredKeptMs?: number;
+  /**
+   * Told of Redis errors the store recovers from (a restart, a lost connection).
+   * @default logs with console.warn
+   */
+  onError?: (error: unknown) => void;
+}
+
+/** A run this process runs. */
+interface LocalRun {
+  readonly onStop: () => void;
+  stopAsked: boolean;
+}
+
+/** What a watcher reads before it goes live: the replay, or why there is none. */
+type History =
+  | { readonly failure: RivuletError }
+  | { readonly messages: BrokerMessage[]; readonly upTo: number; readonly ending: { failure: unknown } | undefined };
+
+/**
+ * The run store for several server processes: a run's history is a Redis
+ * stream (one `XREAD BLOCK` per watched run and process fans it out to that
+ * process's watchers), its state a hash changed only by Lua scripts, stops
+ * travel by pub/sub, and each runner process keeps a liveness key: when it
+ * dies, the first process to notice marks its runs lost, and every watcher
+ * in every process ends with `RUN_LOST`.
+ *
+ * While Redis is away, `create`, `append`, `lookup`, `stop`, `watched` and a
+ * watcher's history read reject with `BROKER_UNAVAILABLE`.
+ *
+ * @example
+ * import { redisRunStore } from "@rivulet/server/redis";
+ * implement(contract, handlers, { runs: { store: redisRunStore({ url: process.env.REDIS_URL }) } });
+ */
+export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
+  checkOptions("redisRunStore()", options, {
+    url: option.string,
+    client: option.object,
+    keyPrefix: option.string,
+    queueSize: option.positiveInteger,
+    blockMs: option.timerMs,
+    runnerTtlMs: option.timerMs,
+    expiredKeptMs: option.timerMs,
+    onError: option.function,
+  });
+  // As redisBroker's: a command made while Redis is away fails within a few seconds instead of waiting.
+  const client = options.client ?? new Redis(options.url ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
+  const ownsClient = options.client === undefined;
+  const prefix = options.keyPrefix ?? "rivulet:";
+  const queueSize = options.queueSize ?? 1000;
+  const blockMs = options.blockMs ?? 5000;
+  const runnerTtlMs = options.runnerTtlMs ?? 10_000;
+  const expiredKeptMs = options.expiredKeptMs ?? 3_600_000;
+  const report = options.onError ?? ((error: unknown) => console.warn("[rivulet] redis run store:", error));
+  const onError = (error: unknown): void => {
+    try {
+      report(error);
+    } catch (failure) {
+      console.error("[rivulet] redis run store: onError threw:", failure, "while reporting:", error);
+    }
+  };
+  if (ownsClient) client.on("error", onError);
+
+  const instance = randomUUID();
+  const runnerPrefix = `${prefix}runner:`;
+  const runnerKey = `${runnerPrefix}${instance}`;
+  const stopChannel = `${prefix}run-stop`;
+  /** How often liveness and watching are refreshed, and runs watched here are checked for a dead runner. */
+  const beatMs = Math.max(Math.floor(runnerTtlMs / 3), 1);
+  const local = new Map<string, LocalRun>();
+  const readers = new Map<string, RunReader>();
+  let subscription: Promise<Redis> | undefined;
+  let closed = false;
+
+  const check = async (id: string, doing: string): Promise<RunLookup> => {
+    const k = runKeys(prefix, id);
+    const reply = (await reaching(
+      client.eval(CHECK, 5, k.info, k.gone, k.log, k.snap, k.watch, runnerPrefix, LOST_DATA, expiredKeptMs),
+      doing,
+    )) as string[] | null;
+    if (!reply) return undefined;
+    const [found, path = "", owner = "", state] = reply;
+    const info: RunInfo = { id, path, owner };
+    return found === "expired" ? { found: "expired", info } : { found: "run", info, state: state as RunState };
+  };
+
+  const askedToStop = (id: string): void => {
+    const run = local.get(id);
+    if (!run || run.stopAsked) return;
+    run.stopAsked = true;
+    try {
+      run.onStop();
+    } catch (error) {
+      onError(error);
+    }
+  };
+
+  /** The subscription to stop requests, made with the first run this process runs. */
+  const subscribed = async (): Promise<void> => {
+    subscription ??= (async () => {
+      const connection = client.duplicate();
+      connection.on("error", onError);
+      connection.on("message", (_channel: string, id: string) => askedToStop(id));
+      try {
+        await connection.subscribe(stopChannel);
+      } catch (error) {
+        connection.disconnect();
+        throw error;
+      }
+      return connection;
+    })();
+    try {
+      await subscription;
+    } catch (error) {
+      subscription = undefined;
+      throw brokerFailure(error, "start a run");
+    }
+  };
+
+  const watching = (id: string, until: number): void => {
+    const k = runKeys(prefix, id);
+    client.eval(WATCHING, 2, k.info, k.watch, until, instance).catch(onError);
+  };
+
+  /** This process's reader of run `id`, with `listener` added. */
+  const listen = (id: string, listener: RunListener, watcher: boolean): RunReader => {
+    let reader = readers.get(id);
+    if (!reader) {
+      reader = new RunReader(client, id, runKeys(prefix, id).log, blockMs, onError);
+      readers.set(id, reader);
+    }
+    reader.listeners.add(listener);
+    if (watcher && ++reader.watchers === 1) watching(id, Date.now() + 2 * beatMs);
+    return reader;
+  };
+
+  const unlisten = (id: string, reader: RunReader, listener: RunListener, watcher: boolean): void => {
+    if (!reader.listeners.delete(listener)) return;
+    // The last watcher here left: the run was watched until now, as far as this process goes.
+    if (watcher && --reader.watchers === 0 && !closed) watching(id, Date.now());
+    if (reader.listeners.size > 0 || readers.get(id) !== reader) return;
+    readers.delete(id);
+    reader.stop();
+  };
+
+  /** The replay of run `id` after `afterSeq`, read in one transaction so that a compaction never falls in between. */
+  const readHistory = async (id: string, afterSeq: number): Promise<History> => {
+    const k = runKeys(prefix, id);
+    const from = Math.max(afterSeq + 1, 1);
+    const replies = await client
+      .multi()
+      .hmget(k.info, "state", "event", "data", "meta", "compacted")
+      .exists(k.gone)
+      .hmget(k.snap, "seq", "event", "data", "meta")
+      .xrange(k.log, `${from}-0`, "+")
+      .exec();
+    if (!replies) throw new Error("The history read was discarded.");
+    for (const [error] of replies) if (error) throw error;
+    const [info, gone, snap, log] = replies.map(([, value]) => value) as [
+      Array<string | null>,
+      number,
+      Array<string | null>,
+      StreamEntry[],
+    ];
+    const [state, event, data, meta, compacted] = info;
+    if (!state || event == null || data == null) {
+      return gone
+        ? { failure: new RivuletError("RUN_EXPIRED", `The run "${id}" ended longer ago than its history is kept.`) }
+        : { failure: new RivuletError("RUN_NOT_FOUND", `No run "${id}".`) };
+    }
+    const messages: BrokerMessage[] = [];
+    let upTo = afterSeq;
+    if (afterSeq < 0) {
+      messages.push(messageOf(itemOf(id, 0, event, data, meta ?? undefined)));
+      upTo = 0;
+    }
+    if (from <= Number(compacted ?? 0)) {
+      // What the watcher lacks was compacted: the snapshot stands for it, or nothing does.
+      const [seq, snapEvent, snapData, snapMeta] = snap;
+      if (seq == null || snapEvent == null || snapData == null) return { failure: historyGap(`run ${id}`, runEventId(id, afterSeq)) };
+      messages.push(messageOf(itemOf(id, Number(seq), snapEvent, snapData, snapMeta ?? undefined)));
+      upTo = Number(seq);
+    }
+    for (const entry of log) {
+      const item = readLogEntry(id, entry);
+      upTo = item.seq;
+      if ("ending" in item) return { messages, upTo, ending: item.ending };
+      messages.push(item.message);
+    }
+    return { messages, upTo, ending: undefined };
+  };
+
+  /** Resolves once run `id` has ended; rejects with `RUN_LOST` when it was lost. */
+  const untilEnded = (id: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let settled = false;
+      /** `error` undefined: the run ended. */
+      const settle = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        unlisten(id, reader, listener, false);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const listener: RunListener = {
+        item: (item) => {
+          if (!("ending" in item)) return;
+          const { failure } = item.ending;
+          settle(failure instanceof RivuletError && failure.code === "RUN_LOST" ? lostError(id) : undefined);
+        },
+        close: () => settle(new RivuletError("INTERNAL_SERVER_ERROR", "The run store was closed.")),
+      };
+      const reader = listen(id, listener, false);
+      // Listening first, then asking: an end recorded in between is in one or the other.
+      reader.started
+        .then(() => client.hget(runKeys(prefix, id).info, "state"))
+        .then(
+          (state) => {
+            if (state === "lost") settle(lostError(id));
+            else if (state !== "running") settle(undefined);
+          },
+          (error: unknown) => settle(brokerFailure(error, `stop run "${id}"`)),
+        );
+    });
+
+  // Keeps this process's runs alive, says which runs it watches, and looks for dead runners of those.
+  const heartbeat = setInterval(() => {
+    if (local.size === 0 && readers.size === 0) return;
+    const pipeline = client.pipeline();
+    if (local.size > 0) pipeline.set(runnerKey, "1", "PX", runnerTtlMs);
+    const until = Date.now() + 2 * beatMs;
+    for (const [id, reader] of readers) {
+      const k = runKeys(prefix, id);
+      if (reader.watchers > 0) pipeline.eval(WATCHING, 2, k.info, k.watch, until, instance);
+      if (!reader.stopped && !local.has(id)) {
+        pipeline.eval(CHECK, 5, k.info, k.gone, k.log, k.snap, k.watch, runnerPrefix, LOST_DATA, expiredKeptMs);
+      }
+    }
+    pipeline.exec().then((results) => {
+      for (const [error] of results ?? []) if (error) onError(error);
+    }, onError);
+  }, beatMs);
+  heartbeat.unref();
+
+  return {
+    async create(info, first, onStop) {
+      if (closed) throw new RivuletError("INTERNAL_SERVER_ERROR", "The run store is closed.");
+      await subscribed();
+      const k = runKeys(prefix, info.id);
+      const fields = ["path", info.path, "owner", info.owner, "runner", instance, "state", "running", "event", first.event, "data", first.wire.data];
+      if (first.wire.meta !== undefined) fields.push("meta", first.wire.meta);
+      local.set(info.id, { onStop, stopAsked: false });
+      try {
+        const created = client
+          .multi()
+          .set(runnerKey, "1", "PX", runnerTtlMs)
+          .hset(k.info, ...fields)
+          .zadd(k.watch, Date.now(), instance)
+          .exec();
+        await reaching(created, "start a run");
+      } catch (error) {
+        local.delete(info.id);
+        throw error;
+      }
+    },
+
+    async append(id, entries) {
+      if (entries.length === 0) return;
+      const k = runKeys(prefix, id);
+      try {
+        await client.eval(APPEND, 2, k.info, k.log, ...entries.flatMap(entryArgs));
+      } catch (error) {
+        throw refusal(error, id) ?? brokerFailure(error, "append to a run");
+      }
+    },
+
+    async compact(id, upTo, snapshot) {
+      const k = runKeys(prefix, id);
+      const state = await reaching(
+        client.eval(COMPACT, 3, k.info, k.log, k.snap, upTo, ...(snapshot ? entryArgs(snapshot) : [])),
+        "compact a run",
+      );
+      if (state !== "running") throw refusalOf(String(state), id);
+    },
+
+    async end(id, last, retentionMs) {
+      const k = runKeys(prefix, id);
+      try {
+        const state = await reaching(
+          client.eval(END, 5, k.info, k.log, k.snap, k.watch, k.gone, ...entryArgs(last), retentionMs, retentionMs + expiredKeptMs),
+          "end a run",
+        );
+        if (state !== "running" && state !== "ended") throw refusalOf(String(state), id);
+      } finally {
+        local.delete(id);
+      }
+    },
+
+    lookup: (id) => check(id, "look a run up"),
+
+    watch(id, afterSeq, signal) {
+      return {
+        [Symbol.asyncIterator]: () => {
+          /** What the reader delivered before the history was read; then `undefined`. */
+          let buffer: RunItem[] | undefined = [];
+          /** The last seq the watcher has (or had no need of): the reader's copies of those are dropped. */
+          let covered = afterSeq;
+          const deliver = (item: RunItem): void => {
+            if (item.seq <= covered) return;
+            covered = item.seq;
+            if ("ending" in item) queue.endAfter(item.ending.failure);
+            else queue.push(item.message);
+          };
+          const listener: RunListener = {
+            item: (item) => (buffer ? buffer.push(item) : deliver(item)),
+            close: () => queue.end(),
+          };
+          let reader: RunReader | undefined;
+          const queue = new SubscriberQueue<BrokerMessage>(queueSize, () => reader && unlisten(id, reader, listener, true), signal);
+          if (closed) queue.end();
+          if (queue.closed) return queue;
+          const listening = listen(id, listener, true);
+          reader = listening;
+          listening.started
+            .then(() => readHistory(id, afterSeq))
+            .then(
+              (history) => {
+                if ("failure" in history) return queue.fail(history.failure);
+                queue.replay(history.messages);
+                covered = Math.max(covered, history.upTo);
+                if (history.ending) queue.endAfter(history.ending.failure);
+                const live = buffer ?? [];
+                buffer = undefined;
+                for (const item of live) deliver(item);
+              },
+              (error: unknown) => queue.fail(brokerFailure(error, `read the history of run "${id}"`)),
+            );
+          return queue;
+        },
+      };
+    },
+
+    async stop(id) {
+      const found = await check(id, "stop a run");
+      if (found?.found !== "run" || found.state === "ended") return;
+      if (found.state === "lost") throw lostError(id);
+      const ended = untilEnded(id);
+      const ask = (): void => {
+        if (local.has(id)) askedToStop(id);
+        else client.publish(stopChannel, id).catch(onError);
+      };
+      ask();
+      // A request published while the runner's subscription reconnects is missed: it is asked again until the end.
+      const again = setInterval(ask, beatMs);
+      try {
+        await ended;
+      } finally {
+        clearInterval(again);
+      }
+    },
+
+    async watched(id, withinMs) {
+      if ((readers.get(id)?.watchers ?? 0) > 0) return true;
+      const count = await reaching(client.zcount(runKeys(prefix, id).watch, `(${Date.now() - withinMs}`, "+inf"), "look a run up");
+      return count > 0;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      for (const reader of [...readers.values()]) {
+        for (const listener of [...reader.listeners]) listener.close();
+        reader.stop();
+      }
+      readers.clear();
+      const subscriber = subscription;
+      subscription = undefined;
+      await subscriber?.then((connection) => connection.disconnect(), () => undefined);
+      const connected = client.status === "ready";
+      // The runs of this process are not served any more: other processes declare them lost at their next check.
+      if (connected && local.size > 0) await client.del(runnerKey).catch(onError);
+      local.clear();
+      if (!ownsClient) return;
+      if (connected) await client.quit();
+      else client.disconnect();
+    },
+  };
+}
+
+/** The error of a lost run's last entry: generic, so that one string serves every run. */
+const LOST_DATA = jsonCodec.encode(
+  new RivuletError("RUN_LOST", "The run was lost: the process running it stopped before it ended.").toJSON(),
+).data;
+
+function lostError(id: string): RivuletError {
+  return new RivuletError("RUN_LOST", `The run "${id}" was lost: the process running it stopped before it ended.`);
+}
+
+/** Why the runner may not write to run `id` any more, from the state a script found. */
+function refusalOf(state: string, id: string): RivuletError {
+  if (state === "lost") return lostError(id);
+  if (state === "ended") return new RivuletError("INTERNAL_SERVER_ERROR", `The run "${id}" has ended already.`);
+  return new RivuletError("RUN_NOT_FOUND", `No run "${id}" in the store.`);
+}
+
+/** The refusal of the APPEND script, if `error` is one. */
+function refusal(error: unknown, id: string): RivuletError | undefined {
+  if (!isReplyError(error)) return undefined;
+  const state = /RIVULET_RUN (\w+)/.exec(error.message)?.[1];
+  return state === undefined ? undefined : refusalOf(state, id);
+}
+
+/** A replayed item that is a message: the run event and a snapshot are never an end. */
+function messageOf(item: RunItem): BrokerMessage {
+  if ("ending" in item) throw new RivuletError("INTERNAL_SERVER_ERROR", "A run's first entry or snapshot is an end event.");
+  return item.message;
+}
+
