@@ -32,6 +32,11 @@ describe("npm run demo: the index and every example it links", () => {
     if (ticker?.state !== "running") throw new Error("the ticker did not start");
     expect(ticker.devtoolsUrl).toBe(new URL("/sse/_devtools", ticker.url).href);
     expect(hrefs).toContain(ticker.devtoolsUrl);
+    // The LLM chat (issue 15: the index links it), its durable answers served under /sse.
+    const llmChat = demo.entries.find((entry) => entry.example.name === "llm-chat");
+    if (llmChat?.state !== "running") throw new Error("the LLM chat did not start");
+    expect(llmChat.example.title).toBe("LLM chat");
+    expect(hrefs).toContain(llmChat.url);
     expect((await fetch(new URL("/elsewhere", demo.url))).status).toBe(404);
   });
 

@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createArticleServer } from "../article/server.js";
 import { createChatServer } from "../chat/server.js";
+import { createLlmChatServer } from "../llm-chat/server.js";
 import { createLogTailServer } from "../log-tail/server.js";
 import { startLogWriter } from "../log-tail/writer.js";
 import { createDemoServer } from "../text-stream/server.js";
@@ -50,6 +51,12 @@ export const EXAMPLES: readonly ExampleEntry[] = [
     title: "Chat",
     summary: "Rooms, messages and a live member count; open it in two tabs. In memory here: with REDIS_URL, processes share rooms.",
     start: () => createChatServer({ port: 0 }),
+  },
+  {
+    name: "llm-chat",
+    title: "LLM chat",
+    summary: "A ChatGPT-style answer streamed as a durable run: reload mid-answer and it goes on, open a second tab and it streams there too, Stop ends it for both.",
+    start: () => createLlmChatServer({ port: 0 }),
   },
   {
     name: "log-tail",
