@@ -264,7 +264,8 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
           const { failure } = item.ending;
           settle(failure instanceof RivuletError && failure.code === "RUN_LOST" ? lostError(id) : undefined);
         },
-        close: () => settle(new RivuletError("INTERNAL_SERVER_ERROR", "The run store was closed.")),
+        // As memoryRunStore's: a stop waiting on a store that closed would wait for ever; the run is not served here any more.
+        close: () => settle(undefined),
       };
       const reader = listen(id, listener, false);
       // Listening first, then asking: an end recorded in between is in one or the other.
