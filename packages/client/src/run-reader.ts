@@ -67,4 +67,7 @@ function takeRunEvent(cursor: RunCursor, data: string, id: string): void {
   } else if (cursor.runId !== runId) {
     throw new RivuletError("BAD_RESPONSE", `Joined run "${cursor.runId}", but the server named run "${runId}".`);
   }
+  // The run event is the run's seq 0: an event after it without an id of its own (the last event ID is
+  // sticky, so it reads as `<runId>:0`) is a repeat, not news.
+  cursor.lastSeq = Math.max(cursor.lastSeq, 0);
 }
