@@ -5,11 +5,12 @@ import { closeOnSignals, curlCommand, exitOnError, isMain, listenOnPort, portFro
 import { closeServer } from "@rivulet/example-kit/close-server";
 import { listen } from "@rivulet/example-kit/listen";
 import { staticFiles } from "@rivulet/example-kit/static-files";
-import { memoryRunStore, type RunStore } from "@rivulet/server";
+import type { RunStore } from "@rivulet/server";
 import { checkOptions, option } from "@rivulet/shared/wire";
 import { createAnswerRouter } from "./answer.js";
 import { createGeneratorLog, type GeneratorLog } from "./generators.js";
 import type { Pace } from "./model.js";
+import { createAnswerStore } from "./run-store.js";
 import { SESSION_COOKIE, newSessionCookie, sessionIdOf, sessionOf } from "./session.js";
 
 /** Where the stream is served: `chat.ask` is at `/sse/chat/ask`. */
@@ -34,9 +35,19 @@ export interface LlmChatServerOptions {
   port?: number;
   /**
    * Where answers keep their history; the server closes it on `close()`.
-   * @default memoryRunStore()
+   * @default memoryRunStore(), or a redisRunStore() with `redisUrl`
    */
   store?: RunStore;
+  /**
+   * Share answers through this Redis with every other chat process that uses
+   * it (a page served by one joins and stops answers run by another); ignored with `store`.
+   */
+  redisUrl?: string | undefined;
+  /**
+   * Prefix of the Redis keys (only with `redisUrl`).
+   * @default "rivulet:llm-chat:"
+   */
+  keyPrefix?: string | undefined;
   /**
    * The model's pace: waits before each token. Tests hold it with a gate.
    * @default modelPace(): 15 to 60 ms a token
@@ -73,6 +84,8 @@ export interface LlmChatServer {
   url: string;
   /** The client's base URL: `http://localhost:3000/sse`. */
   sseUrl: string;
+  /** Where the answers live, for people: `memory (this process only)` or the Redis URL. */
+  storeDescription: string;
   /** The answer generators: which are running, and word of each one that finishes. */
   generators: GeneratorLog;
   /** Stops listening, stops the answers still running (their generators finish), closes the store. */
@@ -91,9 +104,17 @@ const PORT_RULE = { expected: "a port number (0-65535)", test: (value: unknown) 
  * await chat.close();
  */
 export async function createLlmChatServer(options: LlmChatServerOptions = {}): Promise<LlmChatServer> {
-  checkOptions("createLlmChatServer()", options, { port: PORT_RULE, store: option.object, pace: option.function });
+  checkOptions("createLlmChatServer()", options, {
+    port: PORT_RULE,
+    store: option.object,
+    redisUrl: option.string,
+    keyPrefix: option.string,
+    pace: option.function,
+  });
   const script = await bundleScript(new URL("./public/app.ts", import.meta.url));
-  const store = options.store ?? memoryRunStore();
+  const { store, description } = options.store
+    ? { store: options.store, description: "the store given" }
+    : await createAnswerStore({ redisUrl: options.redisUrl, keyPrefix: options.keyPrefix });
   const log = createGeneratorLog();
   const router = createAnswerRouter({
     store,
@@ -144,6 +165,7 @@ export async function createLlmChatServer(options: LlmChatServerOptions = {}): P
     port,
     url: `${origin}/`,
     sseUrl: `${origin}${SSE_PREFIX}`,
+    storeDescription: description,
     generators: log,
     close: () => (closing ??= close()),
   };
@@ -153,13 +175,18 @@ export async function createLlmChatServer(options: LlmChatServerOptions = {}): P
 export const DEFAULT_PORT = 3000;
 
 /**
- * Starts the chat on `PORT` (3000). A port that is taken is an error when
- * `PORT` chose it; the default 3000 being taken falls back to a free port,
- * printed in the banner.
+ * Starts the chat from the environment: `PORT` (3000), `REDIS_URL` (set:
+ * answers shared through Redis; unset: in memory) and `REDIS_KEY_PREFIX`. A
+ * port that is taken is an error when `PORT` chose it; the default 3000 being
+ * taken falls back to a free port, printed in the banner.
  */
 export function listenFromEnv(): Promise<LlmChatServer> {
+  const options: LlmChatServerOptions = {
+    redisUrl: process.env["REDIS_URL"]?.trim() || undefined,
+    keyPrefix: process.env["REDIS_KEY_PREFIX"]?.trim() || undefined,
+  };
   return listenOnPort(portFromEnv(DEFAULT_PORT), {
-    start: (port) => createLlmChatServer({ port }),
+    start: (port) => createLlmChatServer({ ...options, port }),
     what: "the LLM chat",
     command: "npm run start -w examples/llm-chat",
   });
@@ -169,6 +196,7 @@ if (isMain(import.meta.url)) {
   const chat = await listenFromEnv().catch(exitOnError);
   printBanner("Rivulet LLM chat", {
     page: chat.url,
+    answers: chat.storeDescription,
     // Any 22 characters of base64url make a session: curl's answers are its own.
     stream: `${curlCommand(chat.sseUrl, "chat/ask", { prompt: "What is a durable run?" })} -b ${SESSION_COOKIE}=from-the-terminal-0001`,
     devtools: `${chat.sseUrl}/_devtools`,
