@@ -154,6 +154,47 @@ describe.skipIf(!reachable)("redisRunStore across two processes", () => {
     expect(got.ids).toStrictEqual(ids(id, tokens(1, 300).map((entry) => entry.seq)));
   });
 
+  it("gives watchers that join while entries are appended each entry after their afterSeq once, in order", async () => {
+    const [a, b] = twoProcesses("join-race");
+    const { id } = await startRun(a);
+    const watchers: Array<[number, Promise<Watched>]> = [];
+    for (let seq = 1; seq <= 400; seq++) {
+      void a.append(id, [token(seq)]);
+      // Joins at every tenth entry, on B, resuming from somewhere behind what was appended.
+      if (seq % 10 === 0) watchers.push([seq - 15, drain(b.watch(id, seq - 15, never))]);
+      if (seq % 50 === 0) await sleep(1);
+    }
+    await a.end(id, endEntry(401), 60_000);
+    for (const [afterSeq, watching] of watchers) {
+      const got = await watching;
+      expect(got.error).toBeUndefined();
+      const from = Math.max(afterSeq + 1, 0);
+      expect(got.ids).toStrictEqual(ids(id, Array.from({ length: 401 - from }, (_, i) => from + i)));
+    }
+  });
+
+  it("reads a run with one blocking connection per process, however many watch it there", async () => {
+    const prefix = newPrefix("one-reader");
+    const name = `h1-one-reader-${Math.random().toString(36).slice(2)}`;
+    // Named, so that its connections are told apart from those of any other test using the Redis.
+    const client = new Redis(REDIS_URL, { connectionName: name });
+    cleanups.push(() => void client.quit());
+    const a = makeStore(prefix);
+    const b = makeStore(prefix, { client });
+    const runs = [await startRun(a), await startRun(a)];
+    const controller = new AbortController();
+    cleanups.push(() => controller.abort());
+    const watchers = runs.flatMap(({ id }) => Array.from({ length: 5 }, () => b.watch(id, -1, controller.signal)[Symbol.asyncIterator]()));
+    for (const watcher of watchers) expect((await watcher.next()).value?.event).toBe("rivulet:run");
+    const named = async (): Promise<number> =>
+      ((await (admin as Redis).client("LIST")) as string).split("\n").filter((line) => line.includes(` name=${name} `)).length;
+    // The client itself and one reader per run: ten watchers, two runs.
+    expect(await named()).toBe(3);
+    controller.abort();
+    // Once nobody watches a run here, its reader's connection is closed.
+    await eventually(async () => (await named()) === 1, "the readers to close");
+  });
+
   it("replays a finished run to its end; a resume at the end ends at once", async () => {
     const [a, b] = twoProcesses("finished");
     const { id } = await startRun(a);

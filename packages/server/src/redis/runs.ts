@@ -125,7 +125,7 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
   const beatMs = Math.max(Math.floor(runnerTtlMs / 3), 1);
   const local = new Map<string, LocalRun>();
   const readers = new Map<string, RunReader>();
-  let subscription: Promise<Redis> | undefined;
+  let subscription: { connection: Redis; ready: Promise<void> } | undefined;
   let closed = false;
 
   const check = async (id: string, doing: string): Promise<RunLookup> => {
@@ -153,22 +153,22 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
 
   /** The subscription to stop requests, made with the first run this process runs. */
   const subscribed = async (): Promise<void> => {
-    subscription ??= (async () => {
+    if (!subscription) {
       const connection = client.duplicate();
       connection.on("error", onError);
       connection.on("message", (_channel: string, id: string) => askedToStop(id));
-      try {
-        await connection.subscribe(stopChannel);
-      } catch (error) {
-        connection.disconnect();
-        throw error;
-      }
-      return connection;
-    })();
+      const ready = connection.subscribe(stopChannel).then(() => undefined);
+      // Handled here too: the store may close before any run awaits it.
+      ready.catch(() => undefined);
+      subscription = { connection, ready };
+    }
+    const { connection, ready } = subscription;
     try {
-      await subscription;
+      await ready;
     } catch (error) {
-      subscription = undefined;
+      // Tried again with the next run.
+      if (subscription?.connection === connection) subscription = undefined;
+      connection.disconnect();
       throw brokerFailure(error, "start a run");
     }
   };
@@ -431,9 +431,8 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
         reader.stop();
       }
       readers.clear();
-      const subscriber = subscription;
+      subscription?.connection.disconnect();
       subscription = undefined;
-      await subscriber?.then((connection) => connection.disconnect(), () => undefined);
       const connected = client.status === "ready";
       // The runs of this process are not served any more: other processes declare them lost at their next check.
       if (connected && local.size > 0) await client.del(runnerKey).catch(onError);
