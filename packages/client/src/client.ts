@@ -127,6 +127,7 @@ export function createClient<TContract extends ContractTree>(
         return url;
       };
       return durableCaller({
+        name: path.join("."),
         stream,
         reader,
         start,

@@ -338,3 +338,19 @@ describe("iterations", () => {
     expect(seen.every((request) => request.method !== "DELETE")).toBe(true);
   });
 });
+
+describe("options", () => {
+  it("refuses options of the wrong type with INVALID_OPTION, naming the call", async () => {
+    const { client, seen } = clientWith([]);
+    expect(() => client.answer({ q: "why" }, { signal: "soon" as never })).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("answer(): signal must be an AbortSignal") }),
+    );
+    expect(() => client.answer.join(RUN, { onStateChange: true as never })).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining("answer.join(): onStateChange") }),
+    );
+    expect(() => client.answer.join(RUN, { lastEventId: 3 as never })).toThrow(expect.objectContaining({ code: "INVALID_OPTION" }));
+    expect(await rejection(client.answer.stop(RUN, { signal: {} as never }))).toMatchObject({ code: "INVALID_OPTION" });
+    expect(await rejection(client.answer.join(RUN).stop(null as never))).toMatchObject({ code: "INVALID_OPTION" });
+    expect(seen).toHaveLength(0);
+  });
+});

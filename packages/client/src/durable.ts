@@ -1,5 +1,5 @@
 import { RivuletError, type AnyStream } from "@rivulet/shared";
-import { isRunId, parseRunEventId } from "@rivulet/shared/wire";
+import { checkOptions, isRunId, option, parseRunEventId, type OptionRule } from "@rivulet/shared/wire";
 import type { EventReader, ReceivedEvent } from "./dialect.js";
 import { createRunReader, type RunCursor } from "./run-reader.js";
 import { createSubscription } from "./subscription.js";
@@ -10,6 +10,8 @@ export type RequestFactory = () => Promise<{ url: URL; init: RequestInit }>;
 
 /** What the client gives a durable stream's caller: its requests and its connection loop. */
 export interface DurableEndpoint {
+  /** The stream's path in the contract (`chat.ask`), for messages. */
+  name: string;
   stream: AnyStream;
   /** The stream's reader; each iteration wraps it in its own run reader. */
   reader: EventReader;
@@ -29,17 +31,31 @@ export interface DurableEndpoint {
   stop(runId: string, signal: AbortSignal | undefined): Promise<void>;
 }
 
+/** An `AbortSignal`, told by its shape (a polyfill's, or another realm's, is one too). */
+const SIGNAL: OptionRule = {
+  expected: "an AbortSignal",
+  test: (value) =>
+    typeof value === "object" && value !== null && typeof Reflect.get(value, "aborted") === "boolean" &&
+    typeof Reflect.get(value, "addEventListener") === "function",
+};
+const CALL_RULES: Readonly<Record<keyof DurableCallOptions, OptionRule>> = { signal: SIGNAL, onStateChange: option.function };
+const JOIN_RULES: Readonly<Record<keyof JoinOptions, OptionRule>> = { ...CALL_RULES, lastEventId: option.string };
+const STOP_RULES: Readonly<Record<keyof StopOptions, OptionRule>> = { signal: SIGNAL };
+
 /** How a subscription finds its run: it starts one, or joins one it was given. */
 type Target = { kind: "start"; request: RequestFactory } | { kind: "join"; runId: string; lastEventId: string | undefined };
 
 /** A durable stream's caller: a function that starts a run, with `join` and `stop`. */
 export function durableCaller(endpoint: DurableEndpoint): DurableCaller<AnyStream> {
-  const start = (input?: unknown, options: DurableCallOptions = {}) =>
-    follow(endpoint, { kind: "start", request: endpoint.start(input) }, options);
+  const start = (input?: unknown, options: DurableCallOptions = {}) => {
+    checkOptions(`${endpoint.name}()`, options, CALL_RULES);
+    return follow(endpoint, { kind: "start", request: endpoint.start(input) }, options);
+  };
   const join = (runId: string, options: JoinOptions = {}) => {
     checkRunId(runId);
+    checkOptions(`${endpoint.name}.join()`, options, JOIN_RULES);
     const { lastEventId } = options;
-    if (lastEventId !== undefined && (typeof lastEventId !== "string" || parseRunEventId(lastEventId)?.runId !== runId)) {
+    if (lastEventId !== undefined && parseRunEventId(lastEventId)?.runId !== runId) {
       throw new RivuletError(
         "INVALID_INPUT",
         `join(): lastEventId must be the id of an event of run "${runId}" ("${runId}:<n>"); got ${JSON.stringify(lastEventId)}.`,
@@ -49,6 +65,7 @@ export function durableCaller(endpoint: DurableEndpoint): DurableCaller<AnyStrea
   };
   const stop = async (runId: string, options: StopOptions = {}): Promise<void> => {
     checkRunId(runId);
+    checkOptions(`${endpoint.name}.stop()`, options, STOP_RULES);
     await endpoint.stop(runId, options.signal);
   };
   return Object.assign(start, { join, stop }) as DurableCaller<AnyStream>;
@@ -130,6 +147,7 @@ function follow(endpoint: DurableEndpoint, target: Target, options: DurableCallO
     ...subscription,
     runId,
     stop: async (stopOptions: StopOptions = {}) => {
+      checkOptions(`${endpoint.name}(…).stop()`, stopOptions, STOP_RULES);
       const id = await untilAborted(runId, stopOptions.signal);
       if (id === undefined) throw stopOptions.signal?.reason;
       await endpoint.stop(id, stopOptions.signal);

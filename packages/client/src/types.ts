@@ -159,19 +159,30 @@ export type RunEvent<S extends AnyStream> = InferEvent<S> & { runId: string };
  * a joined run joins it as `join` was told (from its start, or after
  * `lastEventId`). Leaving a loop or `close()` disconnects: the run goes on
  * on the server; `stop()` ends it.
+ *
+ * Once the run's id is known, every reconnection joins it (`?run=<id>` with
+ * `Last-Event-ID`, no input, no body). Before it (the start's response broke
+ * before its run event) the start is sent again: the run the lost response
+ * had begun, watched by nobody, is stopped by the server after its
+ * `runs.unwatchedMs`. A start that fails for good fails `runId`, and every
+ * later iteration, without starting another run.
  */
 export interface DurableSubscription<S extends AnyStream> extends AsyncIterable<RunEvent<S>> {
   readonly events: { readonly [K in InferEventName<S>]: AsyncIterable<InferEventData<S, K>> };
   /**
-   * The run's id: resolves with the run event (at once for `join`); rejects when the
-   * subscription fails or is closed before it. A run is only started by iterating.
+   * The run's id: resolves with the run event (at once for `join`); rejects with the error
+   * the start failed with, or `NETWORK_ERROR` when it was closed before the run event. A
+   * call starts nothing by itself: the first iteration sends the start request, so this
+   * resolves only once something iterates.
    */
   readonly runId: Promise<string>;
   /** Closes every connection of this subscription; iterations end quietly. It does not stop the run. */
   close(): void;
   /**
-   * Stops the run (once its id is known): resolves once the server has ended it (its
-   * handler's `finally` ran, its `signal` aborted); the subscriptions following it end.
+   * Stops the run: waits for `runId` (so for an iteration to start it), then resolves once
+   * the server has ended it (its handler's `finally` ran, its `signal` aborted); the
+   * subscriptions following it end. It does not close this subscription: its iterations
+   * end with the run.
    * @throws {RivuletError} the server's refusal: `RUN_NOT_FOUND`, `RUN_EXPIRED`, `RUN_LOST`, `UNAUTHORIZED`…
    */
   stop(options?: StopOptions): Promise<void>;
