@@ -100,10 +100,10 @@ function follow(endpoint: DurableEndpoint, target: Target, options: DurableCallO
   if (target.kind === "join") resolveRunId(target.runId);
   let started = false;
 
-  const iterate = (runIdKnown: string, lastEventId: string | undefined, signal: AbortSignal) => {
-    const cursor: RunCursor = { runId: runIdKnown, lastSeq: lastEventId === undefined ? -1 : seqOf(lastEventId), onRunId: () => undefined };
+  const joinRun = (id: string, lastEventId: string | undefined, signal: AbortSignal) => {
+    const cursor: RunCursor = { runId: id, lastSeq: lastEventId === undefined ? -1 : seqOf(lastEventId), onRunId: () => undefined };
     return endpoint.open({
-      request: endpoint.join(runIdKnown),
+      request: endpoint.join(id),
       reader: createRunReader(endpoint.reader, cursor),
       lastEventId,
       onStateChange: options.onStateChange,
@@ -127,19 +127,18 @@ function follow(endpoint: DurableEndpoint, target: Target, options: DurableCallO
       failure = error;
       throw error;
     } finally {
-      // After resolveRunId this does nothing: a promise settles once.
-      rejectRunId(failure ?? notStarted(signal.aborted));
+      if (cursor.runId === undefined) rejectRunId(failure ?? notStarted(signal.aborted));
     }
   }
 
   const open = async function* (signal: AbortSignal): AsyncGenerator<ReceivedEvent, void, undefined> {
-    if (target.kind === "join") return yield* iterate(target.runId, target.lastEventId, signal);
+    if (target.kind === "join") return yield* joinRun(target.runId, target.lastEventId, signal);
     if (!started) {
       started = true;
       return yield* startRun(target.request, signal);
     }
     const id = await untilAborted(runId, signal);
-    if (id !== undefined) yield* iterate(id, undefined, signal);
+    if (id !== undefined) yield* joinRun(id, undefined, signal);
   };
 
   const subscription = createSubscription(endpoint.stream, open, options.signal);
