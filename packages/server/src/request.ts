@@ -107,13 +107,14 @@ export async function readStreamRequest(path: string, parts: RequestParts, readi
   // The header's bytes are UTF-8 (browsers and Rivulet's client send them so); the query is decoded already.
   const header = parts.lastEventIdHeader;
   const lastEventId = header === null ? (parts.query.get("lastEventId") ?? undefined) : fromLastEventIdHeader(header);
-  return {
-    route,
-    input,
-    lastEventId: lastEventId === "" ? undefined : lastEventId,
-    ...(route.durable && { run: { kind: "start" } as const }),
-  };
+  const request: StreamRequest = { route, input, lastEventId: lastEventId === "" ? undefined : lastEventId };
+  // Set after, not spread into the literal: a plain stream's request is built as it was before durable runs.
+  if (route.durable) request.run = START;
+  return request;
 }
+
+/** A request that starts a run: the same frozen value for all. */
+const START: RunRequest = Object.freeze({ kind: "start" });
 
 /**
  * What a request to a durable stream asks: `DELETE ?run=<id>` stops run
