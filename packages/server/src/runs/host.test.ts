@@ -4,7 +4,7 @@ import { z } from "zod";
 import { implement } from "../implement.js";
 import { createRunHost, type DurableRoute, type RunArgs, type RunsOptions, type SnapshotFunction } from "./host.js";
 import { memoryRunStore } from "./memory.js";
-import { isRunEnding } from "./store.js";
+import { isRunEnding, type RunStore } from "./store.js";
 
 const contract = defineContract({
   chat: {
@@ -348,6 +348,31 @@ describe("createRunHost: a run", () => {
     expect(watched.error).toBeUndefined();
     expect(watched.messages.map(([, event]) => event)).toEqual(["rivulet:run", "token"]);
     expect(onError).not.toHaveBeenCalled();
+  });
+
+  it("a store that fails an append fails the run with its error: the handler's signal aborts, its finally runs, onError is told", async () => {
+    const memory = memoryRunStore();
+    let appends = 0;
+    const store: RunStore = {
+      ...memory,
+      append: async (id, entries) => {
+        if (++appends === 3) throw new RivuletError("BROKER_UNAVAILABLE", "The store is down.");
+        await memory.append(id, entries);
+      },
+    };
+    const onError = vi.fn();
+    const host = createRunHost({ store, onError });
+    const { run, seen } = ticking(100);
+    const id = await host.start(routeOf(run), { prompt: "" }, ctx);
+    const watching = watch(host, id);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const watched = await watching;
+    expect(seen.finally).toBe(1);
+    expect(seen.signal?.aborted).toBe(true);
+    expect(watched.messages.map(([eventId]) => eventId)).toEqual([`${id}:0`, `${id}:1`, `${id}:2`]);
+    expect(watched.error).toMatchObject({ code: "BROKER_UNAVAILABLE" });
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: "BROKER_UNAVAILABLE" }), { path: "chat/ask", runId: id });
   });
 
   it("ignores a yielded id and retry: the run's ids are its own", async () => {
