@@ -1,4 +1,4 @@
-export const SCENARIOS = ["throughput", "fanout", "parser", "connect"] as const;
+export const SCENARIOS = ["throughput", "fanout", "parser", "connect", "durable"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchConfig {
@@ -23,6 +23,18 @@ export interface BenchConfig {
   };
   parser: { megabytes: number; chunkBytes: number[]; rounds: number };
   connect: { connections: number; warmup: number };
+  durable: {
+    /** Small events per cost run, and rounds of it. */
+    n: number;
+    rounds: number;
+    joiners: number;
+    joinerRounds: number;
+    publishesPerRound: number;
+    intervalMs: number;
+    /** Ticks published before the joiners come. */
+    history: number;
+    timeoutMs: number;
+  };
 }
 
 const FULL: Omit<BenchConfig, "quick" | "scenarios" | "docs" | "out"> = {
@@ -30,6 +42,7 @@ const FULL: Omit<BenchConfig, "quick" | "scenarios" | "docs" | "out"> = {
   fanout: { subscribers: [1_000, 10_000], rounds: 3, publishesPerRound: 30, intervalMs: 100, concurrency: 200, sampled: 500 },
   parser: { megabytes: 50, chunkBytes: [16_384, 1_024], rounds: 5 },
   connect: { connections: 200, warmup: 20 },
+  durable: { n: 100_000, rounds: 3, joiners: 1_000, joinerRounds: 3, publishesPerRound: 30, intervalMs: 100, history: 20, timeoutMs: 120_000 },
 };
 
 const QUICK: typeof FULL = {
@@ -37,6 +50,7 @@ const QUICK: typeof FULL = {
   fanout: { subscribers: [200], rounds: 1, publishesPerRound: 10, intervalMs: 100, concurrency: 100, sampled: 100 },
   parser: { megabytes: 5, chunkBytes: [16_384, 1_024], rounds: 2 },
   connect: { connections: 20, warmup: 5 },
+  durable: { n: 10_000, rounds: 1, joiners: 100, joinerRounds: 1, publishesPerRound: 10, intervalMs: 100, history: 5, timeoutMs: 60_000 },
 };
 
 const USAGE = `Usage: npm run bench -w bench -- [--quick] [--only <scenario>[,<scenario>]] [--docs | --no-docs] [--out <file>]
@@ -44,7 +58,8 @@ const USAGE = `Usage: npm run bench -w bench -- [--quick] [--only <scenario>[,<s
 
   --quick        a smoke run: few rounds, small N (under a minute)
   --only LIST    run only these scenarios: ${SCENARIOS.join(", ")}
-  --docs         write docs/benchmarks.md and its charts (default: only for a full run of every scenario)
+  --docs         write docs/benchmarks.md and its charts (default: only for a full run of every scenario);
+                 with --only, the sections of this run replace their own in the page, the others are kept
   --no-docs      never write them
   --out FILE     write the results JSON there (default: bench/results/latest.json, quick.json or partial.json)
   --fanout-contenders LIST

@@ -33,3 +33,14 @@ export const contract = defineContract({
     events: { tick: z.object({ seq: z.number(), sentAt: z.number(), at: z.date() }) },
   }),
 });
+
+/**
+ * The durable section's contract: the throughput stream as it is (`stream`),
+ * the same stream durable (`run`: a request starts a run of the same events),
+ * and a durable run of fan-out ticks (`ticks`) that many clients join.
+ */
+export const durableContract = defineContract({
+  stream: contract.stream,
+  run: stream({ durable: true, input: StreamInput, events: contract.stream.events }),
+  ticks: stream({ durable: true, events: contract.topic.events }),
+});

@@ -5,14 +5,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs, type BenchConfig, type ScenarioName } from "./config.js";
+import { parseArgs, SCENARIOS, type BenchConfig, type ScenarioName } from "./config.js";
 import { describeCommit, describeMachine, installedVersions } from "./lib/machine.js";
 import { Progress } from "./lib/progress.js";
-import { renderMarkdown, FANOUT_SVG, THROUGHPUT_SVG } from "./report/markdown.js";
+import { renderMarkdown, renderSections, spliceSections, FANOUT_SVG, THROUGHPUT_SVG } from "./report/markdown.js";
 import { fanoutChart, throughputChart } from "./report/svg.js";
 import { checkTargets, verdict } from "./report/targets.js";
-import type { BenchResults } from "./results.js";
+import { mergeResults, type BenchResults } from "./results.js";
 import { connectSteps, runConnect } from "./scenarios/connect.js";
+import { durableSteps, runDurable } from "./scenarios/durable.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { fanoutSteps, runFanout } from "./scenarios/fanout.js";
 import { parserSteps, runParser } from "./scenarios/parser.js";
@@ -27,6 +28,7 @@ const STEPS: Record<ScenarioName, (context: Pick<ScenarioContext, "config">) => 
   fanout: fanoutSteps,
   parser: parserSteps,
   connect: connectSteps,
+  durable: durableSteps,
 };
 
 async function main(): Promise<void> {
@@ -78,18 +80,31 @@ async function runScenario(name: ScenarioName, context: ScenarioContext, results
     case "connect":
       results.connect = await runConnect(context);
       return;
+    case "durable":
+      results.durable = await runDurable(context);
+      return;
   }
 }
 
-/** Writes the JSON, prints the report, and renders the docs when asked to. */
+/**
+ * Writes the JSON, prints the report, and renders the docs when asked to. A
+ * partial run with `--docs` is merged into `latest.json` (its sections replace
+ * their own, the others are kept) and spliced into the page the same way;
+ * with no `latest.json` to merge into, its JSON is `partial.json`.
+ */
 function save(config: BenchConfig, results: BenchResults): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
+  const partialDocs = config.docs && config.scenarios.length < SCENARIOS.length;
+  const latest = new URL("latest.json", RESULTS_DIR);
+  const merged = partialDocs && !config.out && existsSync(latest)
+    ? mergeResults(JSON.parse(readFileSync(latest, "utf8")) as BenchResults, results, config.scenarios)
+    : undefined;
   // npm runs the script in bench/: a relative --out is taken from where npm was started.
   const file = config.out
     ? pathToFileURL(resolve(process.env.INIT_CWD ?? process.cwd(), config.out))
-    : new URL(config.quick ? "quick.json" : config.docs ? "latest.json" : "partial.json", RESULTS_DIR);
+    : new URL(config.quick ? "quick.json" : config.docs && (!partialDocs || merged) ? "latest.json" : "partial.json", RESULTS_DIR);
   mkdirSync(dirname(file.pathname), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(merged ?? results, null, 2)}\n`);
   const markdown = renderMarkdown(results);
   console.log(markdown);
   console.log(`Results: ${file.pathname}`);
@@ -97,8 +112,14 @@ function save(config: BenchConfig, results: BenchResults): void {
     mkdirSync(DOCS_DIR, { recursive: true });
     // The Previous / Next footer is the docs' own (their order, docs/README.md), not the run's: it is kept.
     const page = new URL("benchmarks.md", DOCS_DIR);
-    const footer = existsSync(page) ? /\n---\n\n(?:Previous|Next): .*\n$/.exec(readFileSync(page, "utf8"))?.[0] : undefined;
-    writeFileSync(page, footer ? `${markdown.trimEnd()}\n${footer}` : markdown);
+    const existing = existsSync(page) ? readFileSync(page, "utf8") : undefined;
+    if (partialDocs && existing !== undefined) {
+      // A partial run: its sections replace their own in the page, whose other figures (and run table) stay.
+      writeFileSync(page, spliceSections(existing, renderSections(results, { partial: true })));
+    } else {
+      const footer = existing === undefined ? undefined : /\n---\n\n(?:Previous|Next): .*\n$/.exec(existing)?.[0];
+      writeFileSync(page, footer ? `${markdown.trimEnd()}\n${footer}` : markdown);
+    }
     if (results.throughput) writeFileSync(new URL(THROUGHPUT_SVG, DOCS_DIR), throughputChart(results.throughput));
     if (results.fanout) writeFileSync(new URL(FANOUT_SVG, DOCS_DIR), fanoutChart(results.fanout));
     console.log(`Docs: ${new URL("benchmarks.md", DOCS_DIR).pathname} (+ charts)`);

@@ -1,3 +1,4 @@
+import type { ScenarioName } from "./config.js";
 import type { Summary } from "./lib/stats.js";
 import type { EventSize } from "./payload.js";
 
@@ -8,6 +9,28 @@ export interface BenchResults {
   fanout?: FanoutResults;
   parser?: ParserResults;
   connect?: ConnectResults;
+  durable?: DurableResults;
+  /** Sections measured by another run than `meta`'s, merged in by a partial run with `--docs` (see {@link mergeResults}). */
+  sectionRuns?: Partial<Record<ScenarioName, SectionRun>>;
+}
+
+/** The run that measured one section, as its section says it. */
+export type SectionRun = Pick<RunMeta, "command" | "date" | "node" | "commit" | "cpu" | "cores" | "os">;
+
+/**
+ * `into` (a whole run's results) with the `sections` of `from` (a partial
+ * run's) in place of its own, each noted in `sectionRuns` with the run that
+ * measured it; every other section, and `into`'s meta, kept.
+ */
+export function mergeResults(into: BenchResults, from: BenchResults, sections: readonly ScenarioName[]): BenchResults {
+  const { command, date, node, commit, cpu, cores, os } = from.meta;
+  const run: SectionRun = { command, date, node, ...(commit === undefined ? {} : { commit }), cpu, cores, os };
+  const merged: BenchResults = { ...into, sectionRuns: { ...into.sectionRuns } };
+  for (const name of sections) {
+    Object.assign(merged, { [name]: from[name] });
+    (merged.sectionRuns as NonNullable<BenchResults["sectionRuns"]>)[name] = run;
+  }
+  return merged;
 }
 
 export interface RunMeta {
@@ -134,5 +157,54 @@ export interface ConnectRow {
 export interface ConnectResults {
   connections: number;
   rows: ConnectRow[];
+  notes: string[];
+}
+
+export interface DurableCostRow {
+  /** `plain`: the stream as it is; `memory` and `redis`: the same stream durable, on that run store. */
+  store: "plain" | "memory" | "redis";
+  label: string;
+  n: number;
+  /** Events per second at the reader, per round. */
+  eventsPerSec: Summary;
+  /** Server CPU time per event, µs (per round): the runner's and the watcher's work together. */
+  cpuUsPerEvent: Summary;
+}
+
+export interface DurableJoinersRow {
+  store: "memory" | "redis";
+  label: string;
+  /** Joiners opened: half from the run's start (`?run=`), half live (after its latest event). */
+  joiners: number;
+  open: number;
+  /** Time to open them all, ms. */
+  connectMs: number;
+  /** Publish → receive, ms, over every joiner (per round). */
+  p50: Summary;
+  p99: Summary;
+  /** The slowest joiner: when every one of them has the event (per round). */
+  max: Summary;
+  delivered: number;
+  expected: number;
+  /** Server RSS growth per idle joiner, bytes. */
+  rssPerJoiner: number;
+  /** Server CPU time per delivered event, µs (per round). */
+  cpuUsPerDelivery: Summary;
+}
+
+export interface DurableResults {
+  rounds: number;
+  /** Events of each cost run (small events). */
+  n: number;
+  /** The run stores' watcher queue size, raised for the cost runs (see rivulet-durable.ts). */
+  queueSize: number;
+  cost: DurableCostRow[];
+  joinerRounds: number;
+  publishesPerRound: number;
+  intervalMs: number;
+  /** Ticks published before the joiners come, so that those from the start replay a history. */
+  history: number;
+  joiners: DurableJoinersRow[];
+  /** What did not run as planned (a store not reachable). */
   notes: string[];
 }

@@ -1,6 +1,7 @@
 import { betterSse } from "./better-sse.js";
 import { hono } from "./hono.js";
 import { raw } from "./raw.js";
+import { rivuletDurableMemory, rivuletDurableRedis } from "./rivulet-durable.js";
 import { rivuletRedis } from "./rivulet-redis.js";
 import { rivuletDefault, rivuletJson, rivuletJsonNoValidate, rivuletNoValidate, rivuletYield } from "./rivulet.js";
 import { rivuletTrpc } from "./rivulet-trpc.js";
@@ -21,7 +22,7 @@ export const CONTENDERS: readonly Contender[] = [
 ];
 
 /** Every contender, those of one scenario only included. */
-const ALL: readonly Contender[] = [...CONTENDERS, rivuletYield, rivuletRedis];
+const ALL: readonly Contender[] = [...CONTENDERS, rivuletYield, rivuletRedis, rivuletDurableMemory, rivuletDurableRedis];
 
 export function contenderById(id: string): Contender {
   const found = ALL.find((contender) => contender.id === id);

@@ -9,6 +9,8 @@ export type ContenderId =
   | "rivulet-json-novalidate"
   | "rivulet-yield"
   | "rivulet-redis"
+  | "rivulet-durable"
+  | "rivulet-durable-redis"
   | "trpc"
   | "rivulet-trpc"
   | "better-sse"

@@ -1,7 +1,8 @@
-import type { BenchResults, ConnectResults, FanoutResults, ParserResults, ThroughputResults } from "../results.js";
+import type { ScenarioName } from "../config.js";
+import type { BenchResults, ConnectResults, DurableResults, FanoutResults, ParserResults, ThroughputResults } from "../results.js";
 import { duration, int, kib, num, spread, table, times } from "./format.js";
 import { checkTargets, verdict } from "./targets.js";
-import { ANALYSIS } from "./analysis.js";
+import { ANALYSIS, DURABLE_ANALYSIS } from "./analysis.js";
 
 export const THROUGHPUT_SVG = "benchmarks-throughput.svg";
 export const FANOUT_SVG = "benchmarks-fanout.svg";
@@ -45,15 +46,60 @@ export function renderMarkdown(results: BenchResults): string {
     ),
   );
   out.push(ANALYSIS);
-  if (results.throughput) out.push(throughputSection(results.throughput));
-  if (results.fanout) out.push(fanoutSection(results.fanout));
-  if (results.parser) out.push(parserSection(results.parser));
-  if (results.connect) out.push(connectSection(results.connect));
+  out.push(...renderSections(results, { partial: false }));
   if (meta.notes.length > 0) {
     out.push("## Notes from this run");
     out.push(meta.notes.map((note) => `- ${note}`).join("\n"));
   }
   return `${out.join("\n\n")}\n`;
+}
+
+/**
+ * One section per scenario the results hold, each starting with its `## `
+ * heading. `partial`: the sections go into a page made by another run (see
+ * {@link spliceSections}), so each says which run measured it.
+ */
+export function renderSections(results: BenchResults, { partial }: { partial: boolean }): string[] {
+  const sections: Array<[ScenarioName, string]> = [];
+  if (results.throughput) sections.push(["throughput", throughputSection(results.throughput)]);
+  if (results.fanout) sections.push(["fanout", fanoutSection(results.fanout)]);
+  if (results.parser) sections.push(["parser", parserSection(results.parser)]);
+  if (results.connect) sections.push(["connect", connectSection(results.connect)]);
+  if (results.durable) sections.push(["durable", durableSection(results.durable)]);
+  return sections.map(([name, section]) => {
+    const run = partial ? results.meta : results.sectionRuns?.[name];
+    if (run === undefined) return section;
+    const heading = section.indexOf("\n\n");
+    const line =
+      `Measured by \`${run.command}\` on ${run.date} (Node ${run.node}, ${run.cpu}, ${run.cores} cores, ${run.os}` +
+      `${run.commit ? `, packages at \`${run.commit}\`` : ""}): a run of this section alone, merged into the page of the run above.`;
+    return heading === -1 ? `${section}\n\n${line}` : `${section.slice(0, heading)}\n\n${line}${section.slice(heading)}`;
+  });
+}
+
+/**
+ * `page` with each of `sections` in place of the section with the same
+ * `## ` heading (up to the next `## ` heading or the page's footer), or, for
+ * a section the page does not have yet, added before the run's notes and the
+ * footer. The other sections and the page's run table stay as they are.
+ */
+export function spliceSections(page: string, sections: readonly string[]): string {
+  let out = page;
+  for (const section of sections) {
+    const heading = section.slice(0, section.indexOf("\n"));
+    const start = out.indexOf(`\n${heading}\n`);
+    if (start !== -1) {
+      const rest = out.slice(start + 1 + heading.length);
+      const next = /\n## |\n---\n\n(?:Previous|Next): /.exec(rest);
+      const end = next === null ? out.length : start + 1 + heading.length + next.index;
+      out = `${out.slice(0, start + 1)}${section.trimEnd()}\n${out.slice(end)}`;
+      continue;
+    }
+    const before = /\n## Notes from this run\n|\n---\n\n(?:Previous|Next): /.exec(out);
+    const at = before === null ? out.length : before.index;
+    out = `${out.slice(0, at).trimEnd()}\n\n${section.trimEnd()}\n${out.slice(at)}`;
+  }
+  return out;
 }
 
 function throughputSection(results: ThroughputResults): string {
@@ -199,6 +245,68 @@ function connectSection(results: ConnectResults): string {
     );
   out.push(render("server"));
   out.push(render("client"));
+  if (results.notes.length > 0) out.push(results.notes.map((note) => `- ${note}`).join("\n"));
+  return out.join("\n\n");
+}
+
+function durableSection(results: DurableResults): string {
+  const out: string[] = ["## 5. Durable runs"];
+  out.push("### Cost of durability per event");
+  out.push(
+    `One connection, the throughput section's small event and handler (\`throughputStream\`), N = ${int(results.n)}, ${results.rounds} rounds, interleaved, after a warm-up, ` +
+      "read by the same raw socket reader. **Plain**: the stream as it is. **Durable**: the same `async function*` declared `stream({ durable: true })`, " +
+      "so the request starts a run and the reader is its one watcher (the run event first, then the events with ids `<runId>:<n>`). " +
+      `The run's generator does not wait for its reader, and outruns it here, so the stores' watcher queue is raised to ${int(results.queueSize)} entries for this measurement (default 1,000: a watcher further behind is ended with \`SLOW_CONSUMER\` and resumes from the history). ` +
+      "`server CPU` is the server child's CPU time from the request until the reader has the N-th event, per event: the runner's work and the watcher's together.",
+  );
+  const plain = results.cost.find((row) => row.store === "plain");
+  out.push(
+    table(
+      ["stream", "events/s (median)", "min–max", "server CPU µs/event", "min–max", "× plain events/s", "CPU µs/event over plain"],
+      results.cost.map((row) => [
+        row.label,
+        int(row.eventsPerSec.median),
+        spread(row.eventsPerSec),
+        num(row.cpuUsPerEvent.median, 2),
+        spread(row.cpuUsPerEvent, (v) => num(v, 2)),
+        times(row.eventsPerSec.median / (plain?.eventsPerSec.median ?? Number.NaN)),
+        row.store === "plain" ? "—" : `+${num(row.cpuUsPerEvent.median - (plain?.cpuUsPerEvent.median ?? Number.NaN), 2)}`,
+      ]),
+    ),
+  );
+  const memory = results.cost.find((row) => row.store === "memory");
+  const redis = results.cost.find((row) => row.store === "redis");
+  const over = (row: typeof memory): string =>
+    `${num((row?.cpuUsPerEvent.median ?? Number.NaN) - (plain?.cpuUsPerEvent.median ?? Number.NaN), 2)} µs of server CPU per event more than the plain stream ` +
+    `(${times((row?.eventsPerSec.median ?? Number.NaN) / (plain?.eventsPerSec.median ?? Number.NaN))} its events/s at the reader)`;
+  if (memory) out.push(`In this run, durability cost ${over(memory)} on the memory store${redis ? `, and ${over(redis)} on Redis` : ""}. ${DURABLE_ANALYSIS.cost}`);
+  out.push(`### ${int(results.joiners[0]?.joiners ?? 0)} joiners of one run`);
+  out.push(
+    "One run of the ticks stream (`stream({ durable: true, events: { tick } })`) in one server process; its handler yields each tick the server is told to publish. " +
+      `After ${results.history} ticks, the fan-out section's client process opens the joiners: half join from the run's start (\`?run=<runId>\`: the run event and the ${results.history} ticks replayed, then live), ` +
+      `half live (\`?run=<runId>&lastEventId=<runId>:${results.history - 1}\`: the last tick, then live). ` +
+      `Then ${1000 / results.intervalMs} ticks/s, ${results.publishesPerRound} per round, ${results.joinerRounds} rounds; each tick carries the monotonic clock at publish time, ` +
+      "taken before the run's runner validates, encodes and stores it, and every joiner is read (no sampling at this size). " +
+      "**all have it** is the worst latency of a round: when the last joiner had the tick. Memory is the server's RSS after a GC with the joiners open and idle, minus its RSS before they came, per joiner " +
+      "(the server starts with `--min-semi-space-size=16`, as in the fan-out section).",
+  );
+  out.push(
+    table(
+      ["run store", "joiners", "p50 ms", "p99 ms (min–max)", "all have it, ms", "delivered", "RSS / joiner", "CPU µs / delivery", "connect all"],
+      results.joiners.map((row) => [
+        row.label,
+        row.open === row.joiners ? int(row.joiners) : `${int(row.open)} of ${int(row.joiners)}`,
+        num(row.p50.median),
+        `${num(row.p99.median)} (${spread(row.p99, (v) => num(v))})`,
+        num(row.max.median),
+        row.delivered === row.expected ? `all ${int(row.expected)}` : `${int(row.delivered)} / ${int(row.expected)}`,
+        kib(row.rssPerJoiner),
+        num(row.cpuUsPerDelivery.median, 2),
+        `${num(row.connectMs / 1000, 1)} s`,
+      ]),
+    ),
+  );
+  out.push(DURABLE_ANALYSIS.joiners);
   if (results.notes.length > 0) out.push(results.notes.map((note) => `- ${note}`).join("\n"));
   return out.join("\n\n");
 }
