@@ -14,7 +14,7 @@ const suite = browserSuite("llm-chat");
 suite("llm-chat in Chromium: reload, a second tab, stop", { timeout: 60_000 }, () => {
   let browser: Browser | undefined;
   let chat: LlmChatServer | undefined;
-  let gate: GatedPace;
+  let gate: GatedPace | undefined;
   const contexts: BrowserContext[] = [];
   const errors: string[] = [];
 
@@ -26,16 +26,17 @@ suite("llm-chat in Chromium: reload, a second tab, stop", { timeout: 60_000 }, (
   });
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
-    gate.release();
+    gate?.release();
     await chat?.close();
     chat = undefined;
     expect(errors.splice(0)).toEqual([]);
   });
 
   /** A server whose model waits before token `open` until the test lets it go on. */
-  async function start(open: number): Promise<LlmChatServer> {
+  async function start(open: number): Promise<{ server: LlmChatServer; gate: GatedPace }> {
     gate = gatedPace(open);
-    return (chat = await createLlmChatServer({ port: 0, pace: gate.pace }));
+    chat = await createLlmChatServer({ port: 0, pace: gate.pace });
+    return { server: chat, gate };
   }
 
   /** A browser of its own: its own cookies (session) and localStorage, shared by its tabs. */
@@ -78,7 +79,7 @@ suite("llm-chat in Chromium: reload, a second tab, stop", { timeout: 60_000 }, (
     page.waitForFunction((s) => document.querySelector<HTMLElement>("#answer")?.dataset["state"] === s, state, { timeout: 15_000 });
 
   it("a reload mid-answer rejoins the run and goes on where it was, with no token twice", async () => {
-    const server = await start(8);
+    const { server, gate } = await start(8);
     const page = await openTab(await newBrowserContext(), server);
     await ask(page, PROMPT);
     await tokensAre(page, 8);
@@ -105,7 +106,7 @@ suite("llm-chat in Chromium: reload, a second tab, stop", { timeout: 60_000 }, (
   });
 
   it("a second tab shows the same answer live, and so does a tab opened mid-answer", async () => {
-    const server = await start(5);
+    const { server, gate } = await start(5);
     const context = await newBrowserContext();
     const first = await openTab(context, server);
     const second = await openTab(context, server); // open before the question: told by the storage event
@@ -135,7 +136,7 @@ suite("llm-chat in Chromium: reload, a second tab, stop", { timeout: 60_000 }, (
   });
 
   it("Stop in one tab stops the answer for both, and the server's generator finishes", async () => {
-    const server = await start(6);
+    const { server, gate } = await start(6);
     const context = await newBrowserContext();
     const first = await openTab(context, server);
     const second = await openTab(context, server);
@@ -167,7 +168,7 @@ suite("llm-chat in Chromium: reload, a second tab, stop", { timeout: 60_000 }, (
   });
 
   it("another browser cannot join the run, even with its id", async () => {
-    const server = await start(3);
+    const { server, gate } = await start(3);
     const page = await openTab(await newBrowserContext(), server);
     await ask(page, PROMPT);
     await tokensAre(page, 3);

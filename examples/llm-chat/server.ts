@@ -5,7 +5,7 @@ import { closeOnSignals, curlCommand, exitOnError, isMain, listenOnPort, portFro
 import { closeServer } from "@rivulet/example-kit/close-server";
 import { listen } from "@rivulet/example-kit/listen";
 import { staticFiles } from "@rivulet/example-kit/static-files";
-import type { RunStore } from "@rivulet/server";
+import type { NodeHandler, RunStore } from "@rivulet/server";
 import { checkOptions, option } from "@rivulet/shared/wire";
 import { createAnswerRouter } from "./answer.js";
 import { createGeneratorLog, type GeneratorLog } from "./generators.js";
@@ -116,21 +116,27 @@ export async function createLlmChatServer(options: LlmChatServerOptions = {}): P
     ? { store: options.store, description: "the store given" }
     : await createAnswerStore({ redisUrl: options.redisUrl, keyPrefix: options.keyPrefix });
   const log = createGeneratorLog();
-  const router = createAnswerRouter({
-    store,
-    log,
-    pace: options.pace,
-    unwatchedMs: options.unwatchedMs ?? 60_000,
-    retentionMs: options.retentionMs ?? 600_000,
-    historySize: options.historySize ?? 10_000,
-  });
-  const sse = router.node({
-    prefix: SSE_PREFIX,
-    context: sessionOf,
-    keepAliveMs: options.keepAliveMs ?? 15_000,
-    // The devtools page, at /sse/_devtools; an adapter refuses it in production (docs/devtools.md).
-    devtools: process.env["NODE_ENV"] !== "production",
-  });
+  let sse: NodeHandler;
+  try {
+    sse = createAnswerRouter({
+      store,
+      log,
+      pace: options.pace,
+      unwatchedMs: options.unwatchedMs ?? 60_000,
+      retentionMs: options.retentionMs ?? 600_000,
+      historySize: options.historySize ?? 10_000,
+    }).node({
+      prefix: SSE_PREFIX,
+      context: sessionOf,
+      keepAliveMs: options.keepAliveMs ?? 15_000,
+      // The devtools page, at /sse/_devtools; an adapter refuses it in production (docs/devtools.md).
+      devtools: process.env["NODE_ENV"] !== "production",
+    });
+  } catch (error) {
+    // An option out of range (INVALID_OPTION): the store is not left open behind the error.
+    await store.close();
+    throw error;
+  }
   const server = createServer((req, res) =>
     sse(req, res, () => {
       const { pathname } = new URL(req.url ?? "/", "http://localhost");
