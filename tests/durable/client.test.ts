@@ -122,6 +122,19 @@ describe("durable runs through the typed client", () => {
     expect(replay).toStrictEqual(live);
   });
 
+  it("a resume of a finished run after its last event ends at once, with nothing", async () => {
+    const { clientFor } = await setup();
+    const answer = clientFor().answer({ count: 2 });
+    const live = await collect(answer);
+    const lastEventId = live.at(-1)?.id as string;
+    const states: string[] = [];
+    const rest = await collect(
+      clientFor().answer.join(await answer.runId, { lastEventId, onStateChange: (state) => states.push(state) }),
+    );
+    expect(rest).toStrictEqual([]);
+    expect(states).toStrictEqual(["connecting", "closed"]);
+  });
+
   it("a second iteration of a started subscription joins the same run from its start", async () => {
     const { app, clientFor } = await setup();
     const answer = clientFor().answer({ count: 3 });
