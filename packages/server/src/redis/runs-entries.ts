@@ -7,6 +7,8 @@ import type { StreamEntry } from "./entries.js";
 
 /** The keys of one run, under the store's prefix: what each holds is told in runs-scripts.ts. */
 export interface RunKeys {
+  /** What every key of the run starts with: `<prefix>run:<id>:`. */
+  readonly base: string;
   readonly info: string;
   readonly log: string;
   readonly snap: string;
@@ -16,7 +18,7 @@ export interface RunKeys {
 
 export function runKeys(prefix: string, id: string): RunKeys {
   const base = `${prefix}run:${id}:`;
-  return { info: `${base}info`, log: `${base}log`, snap: `${base}snap`, watch: `${base}watch`, gone: `${base}gone` };
+  return { base, info: `${base}info`, log: `${base}log`, snap: `${base}snap`, watch: `${base}watch`, gone: `${base}gone` };
 }
 
 /** An entry as the scripts take it: seq, event, data, meta (`""` for none). */

@@ -8,8 +8,30 @@
  * the run event's event/data/meta, `compacted`), `log` (stream: entries 1…,
  * entry `n` has the ID `n-1`), `snap` (hash: the snapshot entry), `watch`
  * (sorted set: process → until when it watches), `gone` (hash: path and
- * owner, kept after the rest expired).
+ * owner, kept after the rest expired). A runner process's keys:
+ * `runner:<process>` (its liveness, with a time to live), `runner:<process>:runs`
+ * (set: its runs still running), and `runners` (sorted set: process → when it
+ * last refreshed its liveness), from which any process sweeps dead runners.
+ * Scripts that reach keys not passed in KEYS (a runner's, a swept run's) make
+ * the store one for a single Redis, not a Cluster.
  */
+
+/**
+ * Lua: marks a running run lost — the `rivulet:error` entry (data:
+ * `lostData`) after its last entry (`compacted`: the info's field), its
+ * state, and every key set to expire in `keptMs`. `base`: `<prefix>run:<id>:`.
+ */
+const LOSE = `
+local function lose(base, compacted, lostData, keptMs)
+  local log = base .. 'log'
+  local seq = tonumber(compacted or '0')
+  local newest = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)
+  if newest[1] then seq = math.max(seq, tonumber(string.match(newest[1][1], '^%d+'))) end
+  redis.call('XADD', log, (seq + 1) .. '-1', 'event', 'rivulet:error', 'data', lostData)
+  redis.call('HSET', base .. 'info', 'state', 'lost')
+  for _, key in ipairs({'info', 'log', 'snap', 'watch'}) do redis.call('PEXPIRE', base .. key, keptMs) end
+end
+`;
 
 /**
  * Appends entries to a running run. KEYS: info, log. ARGV: (seq, event, data, meta or "") × n.
@@ -30,8 +52,8 @@ return #ARGV / 4
 
 /**
  * Appends a run's last entry and sets its keys to expire. KEYS: info, log,
- * snap, watch, gone. ARGV: seq, event, data, meta or "", retentionMs, the
- * tombstone's lifetime in ms. Replies with the state the run had (`running`
+ * snap, watch, gone, the runner's set of runs. ARGV: seq, event, data, meta
+ * or "", retentionMs, the tombstone's lifetime in ms, the run's id. Replies with the state the run had (`running`
  * when this ended it), or nil for no run.
  */
 export const END = `
@@ -46,6 +68,7 @@ redis.call('HSET', KEYS[1], 'state', 'ended')
 for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
 redis.call('HSET', KEYS[5], 'path', info[2], 'owner', info[3])
 redis.call('PEXPIRE', KEYS[5], ARGV[6])
+redis.call('SREM', KEYS[6], ARGV[7])
 return 'running'
 `;
 
@@ -68,14 +91,13 @@ return state
 `;
 
 /**
- * What is known of a run, marking it lost first when it is running and its
- * runner's liveness key is gone: the `rivulet:error` entry (data: ARGV[2])
- * is appended after the last one, and every key expires in ARGV[3] ms.
- * KEYS: info, gone, log, snap, watch. ARGV: the runner keys' prefix, the
- * RUN_LOST error's JSON, how long a lost run is remembered (ms).
+ * What is known of a run, marking it lost first (see `lose`) when it is
+ * running and its runner's liveness key is gone. KEYS: info, gone. ARGV:
+ * `<prefix>run:<id>:`, the runner keys' prefix, the RUN_LOST error's JSON,
+ * how long a lost run is remembered (ms).
  * Replies `{"run", path, owner, state}`, `{"expired", path, owner}` or nil.
  */
-export const CHECK = `
+export const CHECK = `${LOSE}
 local info = redis.call('HMGET', KEYS[1], 'path', 'owner', 'state', 'runner', 'compacted')
 if not info[1] then
   local gone = redis.call('HMGET', KEYS[2], 'path', 'owner')
@@ -83,16 +105,36 @@ if not info[1] then
   return {'expired', gone[1], gone[2]}
 end
 local state = info[3]
-if state == 'running' and redis.call('EXISTS', ARGV[1] .. info[4]) == 0 then
+if state == 'running' and redis.call('EXISTS', ARGV[2] .. info[4]) == 0 then
   state = 'lost'
-  local seq = tonumber(info[5] or '0')
-  local newest = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
-  if newest[1] then seq = math.max(seq, tonumber(string.match(newest[1][1], '^%d+'))) end
-  redis.call('XADD', KEYS[3], (seq + 1) .. '-1', 'event', 'rivulet:error', 'data', ARGV[2])
-  redis.call('HSET', KEYS[1], 'state', 'lost')
-  for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+  lose(ARGV[1], info[5], ARGV[3], ARGV[4])
 end
 return {'run', info[1], info[2], state}
+`;
+
+/**
+ * Marks lost the running runs of runners that stopped refreshing their
+ * liveness (their score in `runners` is older than a time to live, and their
+ * key is gone): runs that nobody watches or looks up would otherwise stay
+ * `running`, and their keys stay, for ever. At most 16 runners a call.
+ * KEYS: runners. ARGV: the store's prefix, the oldest live score (ms), the
+ * RUN_LOST error's JSON, how long a lost run is remembered (ms).
+ */
+export const SWEEP = `${LOSE}
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, 16)
+for _, runner in ipairs(dead) do
+  if redis.call('EXISTS', ARGV[1] .. 'runner:' .. runner) == 0 then
+    local runs = ARGV[1] .. 'runner:' .. runner .. ':runs'
+    for _, id in ipairs(redis.call('SMEMBERS', runs)) do
+      local base = ARGV[1] .. 'run:' .. id .. ':'
+      local info = redis.call('HMGET', base .. 'info', 'state', 'compacted')
+      if info[1] == 'running' then lose(base, info[2], ARGV[3], ARGV[4]) end
+    end
+    redis.call('DEL', runs)
+    redis.call('ZREM', KEYS[1], runner)
+  end
+end
+return #dead
 `;
 
 /**

@@ -381,12 +381,43 @@ describe.skipIf(!reachable)("redisRunStore when the runner dies", () => {
     expect(await b.lookup(id)).toMatchObject({ state: "lost" });
   });
 
+  it("marks lost, and sets to expire, the runs of a dead runner that nobody watches or looks up", async () => {
+    const prefix = newPrefix("sweep");
+    const aClient = new Redis(REDIS_URL);
+    aClient.on("error", () => {});
+    cleanups.push(() => aClient.disconnect());
+    const a = makeStore(prefix, { client: aClient, runnerTtlMs: 300, expiredKeptMs: 60_000 });
+    // Another process, idle: no run of its own, no watcher, no lookup.
+    makeStore(prefix, { runnerTtlMs: 300, expiredKeptMs: 60_000 });
+    const runs = [await startRun(a), await startRun(a)];
+    const ended = await startRun(a);
+    await a.end(ended.id, endEntry(1), 60_000);
+    await a.append(runs[0]?.id ?? "", tokens(1, 2));
+    aClient.disconnect();
+    const state = (id: string): Promise<string | null> => (admin as Redis).hget(`${prefix}run:${id}:info`, "state");
+    await eventually(async () => (await state(runs[1]?.id ?? "")) === "lost" && (await state(runs[0]?.id ?? "")) === "lost", "the sweep");
+    expect(await state(ended.id)).toBe("ended");
+    for (const { id } of runs) {
+      for (const key of ["info", "log", "watch"]) {
+        const ttl = await (admin as Redis).pttl(`${prefix}run:${id}:${key}`);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(60_000);
+      }
+    }
+    // The lost entry follows the last one.
+    const [last] = await (admin as Redis).xrevrange(`${prefix}run:${runs[0]?.id}:log`, "+", "-", "COUNT", 1);
+    expect(last?.[0]).toBe("3-1");
+    // Nothing of the dead runner is left to sweep.
+    expect(await (admin as Redis).zcard(`${prefix}runners`)).toBe(0);
+    expect(await (admin as Redis).keys(`${prefix}runner:*`)).toStrictEqual([]);
+  });
+
   it("says lost at lookup once the runner's liveness key has expired, with no watcher anywhere", async () => {
     const [a, b, prefix] = twoProcesses("lookup-lost", { runnerTtlMs: 60_000 });
     const { id } = await startRun(a);
     expect(await b.lookup(id)).toMatchObject({ state: "running" });
     // The key's expiry, without waiting a minute for it.
-    const runners = await (admin as Redis).keys(`${prefix}runner:*`);
+    const runners = (await (admin as Redis).keys(`${prefix}runner:*`)).filter((key) => !key.endsWith(":runs"));
     expect(runners).toHaveLength(1);
     await (admin as Redis).del(...runners);
     expect(await b.lookup(id)).toMatchObject({ state: "lost" });

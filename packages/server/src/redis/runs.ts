@@ -9,7 +9,7 @@ import type { BrokerMessage } from "../broker/types.js";
 import type { StreamEntry } from "./entries.js";
 import { entryArgs, itemOf, readLogEntry, runKeys, type RunItem } from "./runs-entries.js";
 import { RunReader, type RunListener } from "./runs-reader.js";
-import { APPEND, CHECK, COMPACT, END, WATCHING } from "./runs-scripts.js";
+import { APPEND, CHECK, COMPACT, END, SWEEP, WATCHING } from "./runs-scripts.js";
 import { brokerFailure, isReplyError, reaching } from "./unavailable.js";
 
 export interface RedisRunStoreOptions {
@@ -120,6 +120,9 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
   const instance = randomUUID();
   const runnerPrefix = `${prefix}runner:`;
   const runnerKey = `${runnerPrefix}${instance}`;
+  /** The runs of this process still running, for whoever sweeps it once it died. */
+  const runnerRuns = `${runnerKey}:runs`;
+  const runnersKey = `${prefix}runners`;
   const stopChannel = `${prefix}run-stop`;
   /** How often liveness and watching are refreshed, and runs watched here are checked for a dead runner. */
   const beatMs = Math.max(Math.floor(runnerTtlMs / 3), 1);
@@ -128,12 +131,14 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
   let subscription: { connection: Redis; ready: Promise<void> } | undefined;
   let closed = false;
 
-  const check = async (id: string, doing: string): Promise<RunLookup> => {
+  /** CHECK's arguments for run `id`. */
+  const checkArgs = (id: string): [string, number, ...Array<string | number>] => {
     const k = runKeys(prefix, id);
-    const reply = (await reaching(
-      client.eval(CHECK, 5, k.info, k.gone, k.log, k.snap, k.watch, runnerPrefix, LOST_DATA, expiredKeptMs),
-      doing,
-    )) as string[] | null;
+    return [CHECK, 2, k.info, k.gone, k.base, runnerPrefix, LOST_DATA, expiredKeptMs];
+  };
+
+  const check = async (id: string, doing: string): Promise<RunLookup> => {
+    const reply = (await reaching(client.eval(...checkArgs(id)), doing)) as string[] | null;
     if (!reply) return undefined;
     const [found, path = "", owner = "", state] = reply;
     const info: RunInfo = { id, path, owner };
@@ -280,18 +285,17 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
         );
     });
 
-  // Keeps this process's runs alive, says which runs it watches, and looks for dead runners of those.
+  // Keeps this process's runs alive, says which runs it watches, and looks for dead runners: of the runs
+  // watched here (so that their watchers end), and of any run (so that no dead run stays for ever).
   const heartbeat = setInterval(() => {
-    if (local.size === 0 && readers.size === 0) return;
+    const now = Date.now();
     const pipeline = client.pipeline();
-    if (local.size > 0) pipeline.set(runnerKey, "1", "PX", runnerTtlMs);
-    const until = Date.now() + 2 * beatMs;
+    if (local.size > 0) pipeline.set(runnerKey, "1", "PX", runnerTtlMs).zadd(runnersKey, now, instance);
+    pipeline.eval(SWEEP, 1, runnersKey, prefix, now - runnerTtlMs, LOST_DATA, expiredKeptMs);
     for (const [id, reader] of readers) {
       const k = runKeys(prefix, id);
-      if (reader.watchers > 0) pipeline.eval(WATCHING, 2, k.info, k.watch, until, instance);
-      if (!reader.stopped && !local.has(id)) {
-        pipeline.eval(CHECK, 5, k.info, k.gone, k.log, k.snap, k.watch, runnerPrefix, LOST_DATA, expiredKeptMs);
-      }
+      if (reader.watchers > 0) pipeline.eval(WATCHING, 2, k.info, k.watch, now + 2 * beatMs, instance);
+      if (!reader.stopped && !local.has(id)) pipeline.eval(...checkArgs(id));
     }
     pipeline.exec().then((results) => {
       for (const [error] of results ?? []) if (error) onError(error);
@@ -311,6 +315,8 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
         const created = client
           .multi()
           .set(runnerKey, "1", "PX", runnerTtlMs)
+          .zadd(runnersKey, Date.now(), instance)
+          .sadd(runnerRuns, info.id)
           .hset(k.info, ...fields)
           .zadd(k.watch, Date.now(), instance)
           .exec();
@@ -344,7 +350,13 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
       const k = runKeys(prefix, id);
       try {
         const state = await reaching(
-          client.eval(END, 5, k.info, k.log, k.snap, k.watch, k.gone, ...entryArgs(last), retentionMs, retentionMs + expiredKeptMs),
+          client.eval(
+            END,
+            6,
+            ...[k.info, k.log, k.snap, k.watch, k.gone, runnerRuns],
+            ...entryArgs(last),
+            ...[retentionMs, retentionMs + expiredKeptMs, id],
+          ),
           "end a run",
         );
         if (state !== "running" && state !== "ended") throw refusalOf(String(state), id);
@@ -434,8 +446,8 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
       subscription?.connection.disconnect();
       subscription = undefined;
       const connected = client.status === "ready";
-      // The runs of this process are not served any more: other processes declare them lost at their next check.
-      if (connected && local.size > 0) await client.del(runnerKey).catch(onError);
+      // The runs of this process are not served any more: any process marks them lost at its next heartbeat.
+      if (connected && local.size > 0) await client.multi().del(runnerKey).zadd(runnersKey, 0, instance).exec().catch(onError);
       local.clear();
       if (!ownsClient) return;
       if (connected) await client.quit();
