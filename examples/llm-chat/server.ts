@@ -92,7 +92,11 @@ export interface LlmChatServer {
   close(): Promise<void>;
 }
 
-const PORT_RULE = { expected: "a port number (0-65535)", test: (value: unknown) => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65_535 };
+/** `port`, checked as the kit's `portFromEnv` checks `PORT`. */
+const PORT_RULE = {
+  expected: "a port number (0-65535)",
+  test: (value: unknown) => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65_535,
+};
 
 /**
  * Starts the chat: the durable stream `chat.ask` under `/sse`, owned by the
@@ -154,6 +158,7 @@ export async function createLlmChatServer(options: LlmChatServerOptions = {}): P
   const close = async (): Promise<void> => {
     await closeServer(server);
     // A run outlives its connections, so closing the server does not end it: stopping does, and runs its `finally`.
+    // One that cannot be stopped (its store is gone, it was lost) is left to the store's close.
     await Promise.all([...log.running].map((runId) => store.stop(runId).catch(() => undefined)));
     await store.close();
   };
