@@ -10,7 +10,10 @@ export interface RunArgs<TInput, TContext> {
   input: TInput;
   /**
    * Aborted when the run is stopped (a client's `stop`, `maxDurationMs`, or
-   * nobody watching for `unwatchedMs`) — never by a client leaving.
+   * nobody watching for `unwatchedMs`) — never by a client leaving. Give it
+   * to what the handler awaits (`fetch`, a model's stream): a `stop` resolves,
+   * and a `DELETE` is answered, only once the handler has returned and its
+   * `finally` has run, so one that ignores its signal holds them until it does.
    */
   signal: AbortSignal;
   /** What the adapter's `context` function returned for the request that started the run. */
