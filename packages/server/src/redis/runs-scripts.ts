@@ -36,18 +36,27 @@ end
 /**
  * Appends entries to a running run. KEYS: info, log. ARGV: (seq, event, data, meta or "") × n.
  * Replies with an error `RIVULET_RUN <state>` when the run is not running.
+ * An entry whose ID the log has passed is skipped: ioredis resends a command
+ * that was in flight when its connection broke, which Redis may have run.
  */
 export const APPEND = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'running' then return redis.error_reply('RIVULET_RUN ' .. (state or 'missing')) end
+local added = 0
 for i = 1, #ARGV, 4 do
+  local reply
   if ARGV[i + 3] == '' then
-    redis.call('XADD', KEYS[2], ARGV[i] .. '-1', 'event', ARGV[i + 1], 'data', ARGV[i + 2])
+    reply = redis.pcall('XADD', KEYS[2], ARGV[i] .. '-1', 'event', ARGV[i + 1], 'data', ARGV[i + 2])
   else
-    redis.call('XADD', KEYS[2], ARGV[i] .. '-1', 'event', ARGV[i + 1], 'data', ARGV[i + 2], 'meta', ARGV[i + 3])
+    reply = redis.pcall('XADD', KEYS[2], ARGV[i] .. '-1', 'event', ARGV[i + 1], 'data', ARGV[i + 2], 'meta', ARGV[i + 3])
+  end
+  if type(reply) == 'table' and reply.err then
+    if not string.find(reply.err, 'equal or smaller', 1, true) then return reply end
+  else
+    added = added + 1
   end
 end
-return #ARGV / 4
+return added
 `;
 
 /**

@@ -195,6 +195,17 @@ describe.skipIf(!reachable)("redisRunStore across two processes", () => {
     await eventually(async () => (await named()) === 1, "the readers to close");
   });
 
+  it("skips entries appended again (a command ioredis resent after a broken connection), and refuses appends to an ended run", async () => {
+    const [a, b] = twoProcesses("resend");
+    const { id } = await startRun(a);
+    await a.append(id, tokens(1, 3));
+    await a.append(id, tokens(2, 4));
+    await a.end(id, endEntry(5), 60_000);
+    expect(await drain(b.watch(id, 0, never))).toMatchObject({ ids: ids(id, [1, 2, 3, 4]), error: undefined });
+    expect(await codeOf(a.append(id, [token(6)]))).toBe("INTERNAL_SERVER_ERROR");
+    expect(await codeOf(a.append(newRunId(), [token(1)]))).toBe("RUN_NOT_FOUND");
+  });
+
   it("replays a finished run to its end; a resume at the end ends at once", async () => {
     const [a, b] = twoProcesses("finished");
     const { id } = await startRun(a);

@@ -421,6 +421,7 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
       ask();
       // A request published while the runner's subscription reconnects is missed: it is asked again until the end.
       const again = setInterval(ask, beatMs);
+      again.unref();
       try {
         await ended;
       } finally {
