@@ -451,7 +451,7 @@ describe("options", () => {
     [{ store: {} }, "store"],
   ])("refuses runs: %j with INVALID_OPTION naming it", (runs, name) => {
     const attempt = (): unknown => createRunHost(runs as RunsOptions<unknown>);
-    expect(attempt).toThrow(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining(name) as string }));
+    expect(attempt).toThrow(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining(`implement(): runs.${name} must be`) as string }));
     // Through implement() too, at once, before any request.
     expect(() => implement(contract, { chat: { ask: tokens() as never, other: tokens() as never } }, { runs: runs as RunsOptions<undefined> })).toThrow(
       expect.objectContaining({ code: "INVALID_OPTION" }),

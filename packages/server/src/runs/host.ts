@@ -99,6 +99,7 @@ export interface RunHost {
   stop(route: DurableRoute, id: string, ctx: unknown): Promise<void>;
 }
 
+/** The methods of `RunStore`, which `runs.store` must have. */
 const STORE_METHODS = ["create", "append", "compact", "end", "lookup", "watch", "stop", "watched", "close"] as const;
 /** What `runs.store` must be: an object with the `RunStore` methods (`{}` would fail only at the first request). */
 const STORE_RULE: OptionRule = {
@@ -117,14 +118,16 @@ const MAX_APPENDS_IN_FLIGHT = 64;
  * @throws {RivuletError} `INVALID_OPTION` for a `runs` option that is not what it says.
  */
 export function createRunHost(options: RunsOptions<unknown> = {}): RunHost {
-  checkOptions("implement(): runs", options, {
-    store: STORE_RULE,
-    owner: option.function,
-    maxDurationMs: option.timerMsOrFalse,
-    unwatchedMs: option.timerMsOrFalse,
-    retentionMs: option.timerMs,
-    historySize: option.positiveInteger,
-    onError: option.function,
+  // Named as the user wrote them: `implement(): runs.maxDurationMs must be …`.
+  checkOptions("implement()", { runs: options }, {
+    runs: option.object,
+    "runs.store": STORE_RULE,
+    "runs.owner": option.function,
+    "runs.maxDurationMs": option.timerMsOrFalse,
+    "runs.unwatchedMs": option.timerMsOrFalse,
+    "runs.retentionMs": option.timerMs,
+    "runs.historySize": option.positiveInteger,
+    "runs.onError": option.function,
   });
   const store = options.store ?? memoryRunStore();
   const ownerOf = options.owner ?? (() => "");
