@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { RivuletError, superjsonCodec } from "@rivulet/shared";
+import { RivuletError, defineContract, stream, superjsonCodec } from "@rivulet/shared";
 import { newRunId } from "@rivulet/shared/wire";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { SubscriberQueue } from "../broker/queue.js";
+import { createRunHost, type DurableRoute, type RunArgs } from "../runs/host.js";
 import { endEntry, errorEntry } from "../runs/memory.js";
 import { isRunEnding, type RunEntry, type RunInfo, type RunStore } from "../runs/store.js";
 import { REDIS_URL, checkRedis, deleteKeys, uniquePrefix } from "../test-utils/redis.js";
@@ -454,6 +456,79 @@ describe.skipIf(!reachable)("redisRunStore close", () => {
     expect(await codeOf(startRun(b))).toBe("INTERNAL_SERVER_ERROR");
     expect(await drain(b.watch(id, -1, never))).toMatchObject({ ids: [], error: undefined });
     expect(await client.ping()).toBe("PONG");
+  });
+});
+
+describe.skipIf(!reachable)("redisRunStore under the run host", () => {
+  const contract = defineContract({
+    ask: stream({ durable: true, events: { token: z.string(), snap: z.object({ text: z.string() }) } }),
+  });
+  const route = (run: (args: RunArgs<unknown, unknown>) => AsyncIterable<unknown>, withSnapshot: boolean): DurableRoute => ({
+    path: "ask",
+    stream: contract.ask,
+    run,
+    snapshot: withSnapshot
+      ? (previous, events) => ({
+          event: "snap",
+          data: { text: `${(previous?.data as { text: string } | undefined)?.text ?? ""}${events.map((event) => String(event.data)).join("")}` },
+        })
+      : undefined,
+  });
+  const ten = async function* (): AsyncGenerator<{ event: "token"; data: string }> {
+    for (let n = 1; n <= 10; n++) yield { event: "token", data: `t${n}` };
+  };
+
+  it("folds the history into the snapshot on A; B replays the run event, the snapshot, then the rest — or HISTORY_GAP without a snapshot", async () => {
+    const prefix = newPrefix("host-compact");
+    const options = { historySize: 4, unwatchedMs: false as const };
+    const onA = createRunHost({ ...options, store: makeStore(prefix) });
+    const onB = createRunHost({ ...options, store: makeStore(prefix) });
+    for (const withSnapshot of [true, false]) {
+      const id = await onA.start(route(ten, withSnapshot), undefined, undefined);
+      // A watcher past the last event waits for the end: the run has then compacted all it will.
+      expect(await drain(onB.watch(id, 10, never))).toMatchObject({ ids: [], error: undefined });
+      const whole = await drain(onB.watch(id, -1, never));
+      if (withSnapshot) {
+        expect(whole.error).toBeUndefined();
+        expect(whole.ids).toStrictEqual(ids(id, [0, 6, 7, 8, 9, 10]));
+        expect(whole.data[1]).toStrictEqual({ text: "t1t2t3t4t5t6" });
+      } else {
+        expect(whole.error).toMatchObject({ code: "HISTORY_GAP" });
+        expect((await drain(onB.watch(id, 6, never))).ids).toStrictEqual(ids(id, [7, 8, 9, 10]));
+      }
+    }
+  });
+
+  it("stops a run on A that nobody watches for unwatchedMs (its signal aborts, its finally runs); B sees it ended", async () => {
+    const prefix = newPrefix("host-unwatched");
+    const onA = createRunHost({ store: makeStore(prefix), unwatchedMs: 200, maxDurationMs: false });
+    const store = makeStore(prefix);
+    const seen: { signal?: AbortSignal; finally: number } = { finally: 0 };
+    const id = await onA.start(
+      route(async function* ({ signal }) {
+        seen.signal = signal;
+        try {
+          for (let n = 1; !signal.aborted; n++) {
+            yield { event: "token", data: `t${n}` };
+            await sleep(20, undefined, { signal }).catch(() => undefined);
+          }
+        } finally {
+          seen.finally++;
+        }
+      }, false),
+      undefined,
+      undefined,
+    );
+    const state = async (): Promise<string | undefined> => {
+      const found = await store.lookup(id);
+      return found?.found === "run" ? found.state : found?.found;
+    };
+    await eventually(async () => (await state()) === "ended", "the run to be stopped");
+    expect(seen.finally).toBe(1);
+    expect(String(seen.signal?.reason)).toContain("unwatchedMs");
+    const got = await drain(store.watch(id, 0, never));
+    expect(got.error).toBeUndefined();
+    expect(got.events.every((event) => event === "token")).toBe(true);
   });
 });
 
