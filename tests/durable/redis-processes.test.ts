@@ -6,10 +6,12 @@
  * asserted is the wire: event ids `<runId>:<n>`, the end and error events,
  * status codes.
  */
+import { createClient } from "@rivulet/client";
 import { createEventStreamParser, type ParsedEvent } from "@rivulet/shared";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killChild, startChildServer, type ChildServer } from "../helpers/child-server.js";
+import { durableContract } from "../helpers/durable-child-contract.js";
 import { REDIS_URL, checkRedis, deleteKeys, uniquePrefix } from "../helpers/scale-redis.js";
 
 const reachable = await checkRedis("the durable runs across processes tests");
@@ -172,6 +174,27 @@ describe.skipIf(!reachable)("durable runs on Redis, across two server processes"
     }
     // Stopping it again, from either process: it has ended.
     expect((await fetch(url(a, `run=${runId}`), { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("with the typed client: a run started through A is followed and stopped through B", async () => {
+    const throughA = createClient(durableContract, { baseUrl: `http://127.0.0.1:${a.port}/sse` });
+    const throughB = createClient(durableContract, { baseUrl: `http://127.0.0.1:${b.port}/sse` });
+    const started = throughA.count({ to: 100_000, everyMs: 10 });
+    const onA: number[] = [];
+    const readingA = (async () => {
+      for await (const event of started) onA.push(event.data);
+    })();
+    const runId = await started.runId;
+    const joined = throughB.count.join(runId);
+    const onB: Array<[string, number]> = [];
+    for await (const event of joined) {
+      onB.push([event.id, event.data]);
+      if (onB.length === 5) await throughB.count.stop(runId);
+    }
+    await readingA;
+    expect(await redis?.get(`${prefix}test:finally:${runId}`)).toBe("aborted");
+    expect(onB.slice(0, 5)).toStrictEqual([1, 2, 3, 4, 5].map((n) => [`${runId}:${n}`, n]));
+    for (const seen of [onA, onB.map(([, n]) => n)]) expect(seen).toStrictEqual(seen.map((_, i) => i + 1));
   });
 
   it("ends B's watcher with rivulet:error RUN_LOST when A is SIGKILLed mid-run; a new join on B gets 410 RUN_LOST", async () => {

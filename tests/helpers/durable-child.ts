@@ -1,7 +1,7 @@
 /**
  * A server process for the durable-runs tests across processes
  * (`tests/durable/redis-*.test.ts`), run in a child `node --import tsx`. It
- * serves one durable stream, `count`, at `/sse/count`, with its runs in Redis
+ * serves one durable stream, `count` (durable-child-contract.ts), at `/sse/count`, with its runs in Redis
  * (`redisRunStore`), so that several such processes share them. A run yields
  * `n` = 1…`to`, one every `everyMs`; its generator's `finally` records how it
  * ended in Redis, at `<prefix>test:finally:<runId>`: `aborted` (its signal
@@ -15,22 +15,13 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { implement } from "@rivulet/server";
 import { redisRunStore } from "@rivulet/server/redis";
-import { defineContract, stream } from "@rivulet/shared";
 import { Redis } from "ioredis";
-import { z } from "zod";
+import { durableContract } from "./durable-child-contract.js";
 import { REDIS_URL } from "./scale-redis.js";
 
 const port = Number(process.env["PORT"] ?? 0);
 const prefix = process.env["REDIS_PREFIX"] ?? "rivulet-test:durable-child:";
 const runnerTtlMs = Number(process.env["RUNNER_TTL_MS"] ?? 1_000);
-
-export const durableContract = defineContract({
-  count: stream({
-    durable: true,
-    input: z.object({ to: z.number().int().positive(), everyMs: z.number().nonnegative() }),
-    events: { n: z.number() },
-  }),
-});
 
 const reporter = new Redis(REDIS_URL);
 
