@@ -34,8 +34,8 @@ describe("durable client types", () => {
     client.chat.ask();
     // @ts-expect-error prompt must be a string
     client.chat.ask({ prompt: 1 });
-    // @ts-expect-error a start takes no lastEventId: resuming is join's
-    client.chat.ask({ prompt: "hi" }, { lastEventId: "x" });
+    // A call may resume a run by one of its event ids (it then joins that run): what useStream passes.
+    expectTypeOf<DurableCallOptions>().toHaveProperty("lastEventId").toEqualTypeOf<string | undefined>();
     expectTypeOf(client.tick).toBeCallableWith();
   });
 

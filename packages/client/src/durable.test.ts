@@ -153,6 +153,27 @@ describe("exactly once", () => {
     expect(seen[0]?.headers.get("last-event-id")).toBe(`${RUN}:3`);
   });
 
+  it("a call given a run's lastEventId joins that run instead of starting one (useStream after a remount)", async () => {
+    const { client, seen } = clientWith([() => sse(token(3) + token(4) + END)]);
+    const answer = client.answer({ q: "why" }, { lastEventId: `${RUN}:2` });
+    const events = await collect(answer);
+    expect(events.map((ev) => ev.data)).toStrictEqual([3, 4]);
+    expect(await answer.runId).toBe(RUN);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.url.search).toBe(`?run=${RUN}`);
+    expect(seen[0]?.headers.get("last-event-id")).toBe(`${RUN}:2`);
+    const error = (() => {
+      try {
+        client.answer({ q: "why" }, { lastEventId: "7" });
+      } catch (thrown) {
+        return thrown;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(RivuletError);
+    expect((error as RivuletError).code).toBe("INVALID_INPUT");
+  });
+
   it("refuses an event with no id (reset), or another run's, as BAD_RESPONSE (not retried)", async () => {
     for (const bad of ["event: token\nid:\ndata: 1\n\n", token(1, 1, OTHER), "event: token\nid: 7\ndata: 1\n\n"]) {
       const { client, seen } = clientWith([() => sse(runEvent() + bad)]);

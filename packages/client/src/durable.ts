@@ -38,8 +38,11 @@ const SIGNAL: OptionRule = {
     typeof value === "object" && value !== null && typeof Reflect.get(value, "aborted") === "boolean" &&
     typeof Reflect.get(value, "addEventListener") === "function",
 };
-const CALL_RULES: Readonly<Record<keyof DurableCallOptions, OptionRule>> = { signal: SIGNAL, onStateChange: option.function };
-const JOIN_RULES: Readonly<Record<keyof JoinOptions, OptionRule>> = { ...CALL_RULES, lastEventId: option.string };
+const CALL_RULES: Readonly<Record<keyof DurableCallOptions, OptionRule>> = {
+  signal: SIGNAL,
+  onStateChange: option.function,
+  lastEventId: option.string,
+};
 const STOP_RULES: Readonly<Record<keyof StopOptions, OptionRule>> = { signal: SIGNAL };
 
 /** How a subscription finds its run: it starts one, or joins one it was given. */
@@ -49,11 +52,21 @@ type Target = { kind: "start"; request: RequestFactory } | { kind: "join"; runId
 export function durableCaller(endpoint: DurableEndpoint): DurableCaller<AnyStream> {
   const start = (input?: unknown, options: DurableCallOptions = {}) => {
     checkOptions(`${endpoint.name}()`, options, CALL_RULES);
-    return follow(endpoint, { kind: "start", request: endpoint.start(input) }, options);
+    const { lastEventId } = options;
+    if (lastEventId === undefined) return follow(endpoint, { kind: "start", request: endpoint.start(input) }, options);
+    // Resuming: the id names the run to come back to, and no second run is started.
+    const runId = parseRunEventId(lastEventId)?.runId;
+    if (runId === undefined) {
+      throw new RivuletError(
+        "INVALID_INPUT",
+        `${endpoint.name}(): lastEventId must be the id of an event of a run ("<runId>:<n>"); got ${JSON.stringify(lastEventId)}.`,
+      );
+    }
+    return follow(endpoint, { kind: "join", runId, lastEventId }, options);
   };
   const join = (runId: string, options: JoinOptions = {}) => {
     checkRunId(runId);
-    checkOptions(`${endpoint.name}.join()`, options, JOIN_RULES);
+    checkOptions(`${endpoint.name}.join()`, options, CALL_RULES);
     const { lastEventId } = options;
     if (lastEventId !== undefined && parseRunEventId(lastEventId)?.runId !== runId) {
       throw new RivuletError(

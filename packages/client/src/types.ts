@@ -131,16 +131,18 @@ export interface DurableCallOptions {
   signal?: AbortSignal;
   /** Told of this subscription's state changes: `connecting`, `open`, `reconnecting`, `closed`. */
   onStateChange?: (state: ConnectionState) => void;
-}
-
-/** Options of `join`: a durable run joined by its id. */
-export interface JoinOptions extends DurableCallOptions {
   /**
-   * Resume after this event of the run (`"<runId>:<n>"`, an `ev.id` it delivered): only the
-   * events after it come. Without it, the run is joined from its start.
+   * Resume after this event of a run (`"<runId>:<n>"`, an `ev.id` delivered before): the
+   * call then joins that run instead of starting one, as `join(runId, { lastEventId })`
+   * does — which is what a caller that only knows how to resume (`useStream` after a
+   * remount) needs. Without it a call starts a run; on `join`, without it the run is joined
+   * from its start.
    */
   lastEventId?: string;
 }
+
+/** Options of `join`: a durable run joined by its id. */
+export type JoinOptions = DurableCallOptions;
 
 /** Options of a stop request. */
 export interface StopOptions {
