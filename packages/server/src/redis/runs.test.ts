@@ -354,9 +354,9 @@ describe.skipIf(!reachable)("redisRunStore when the runner dies", () => {
     const aClient = new Redis(REDIS_URL);
     aClient.on("error", () => {});
     cleanups.push(() => aClient.disconnect());
-    const a = makeStore(prefix, { client: aClient, runnerTtlMs: 300 });
-    const b = makeStore(prefix, { runnerTtlMs: 300 });
-    const c = makeStore(prefix, { runnerTtlMs: 300 });
+    const a = makeStore(prefix, { client: aClient, runnerTtlMs: 1_000 });
+    const b = makeStore(prefix, { runnerTtlMs: 1_000 });
+    const c = makeStore(prefix, { runnerTtlMs: 1_000 });
     const { id } = await startRun(a);
     await a.append(id, tokens(1, 2));
     const onB = drain(b.watch(id, -1, never));
@@ -379,7 +379,7 @@ describe.skipIf(!reachable)("redisRunStore when the runner dies", () => {
   });
 
   it("marks a closed process's running runs lost (close() without end), and a stop waiting on them rejects", async () => {
-    const [a, b] = twoProcesses("closed", { runnerTtlMs: 300 });
+    const [a, b] = twoProcesses("closed", { runnerTtlMs: 1_000 });
     const { id } = await startRun(a);
     let stopped = 0;
     const other = await startRun(a, {}, () => stopped++);
@@ -399,9 +399,9 @@ describe.skipIf(!reachable)("redisRunStore when the runner dies", () => {
     const aClient = new Redis(REDIS_URL);
     aClient.on("error", () => {});
     cleanups.push(() => aClient.disconnect());
-    const a = makeStore(prefix, { client: aClient, runnerTtlMs: 300, expiredKeptMs: 60_000 });
+    const a = makeStore(prefix, { client: aClient, runnerTtlMs: 1_000, expiredKeptMs: 60_000 });
     // Another process, idle: no run of its own, no watcher, no lookup.
-    makeStore(prefix, { runnerTtlMs: 300, expiredKeptMs: 60_000 });
+    makeStore(prefix, { runnerTtlMs: 1_000, expiredKeptMs: 60_000 });
     const runs = [await startRun(a), await startRun(a)];
     const ended = await startRun(a);
     await a.end(ended.id, endEntry(1), 60_000);
