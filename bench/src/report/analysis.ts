@@ -137,6 +137,7 @@ export const DURABLE_ANALYSIS = {
     "the store pushes the one framed message to every watcher, and each response writes it from inside that push, as the fan-out section's " +
     "Rivulet row (the handler returning the subscription) writes from inside `publish`. So the figures are to be read beside the fan-out " +
     "section's 1,000-subscriber rows (the same client process, publish rate and ticks): what differs is the run's generator, the history entry, " +
-    "and on Redis the `XADD` and `XREAD` hop, between the publish and the push. Those from the start read the run's history first (replayed " +
+    "and on Redis the `XADD` and `XREAD` hop, between the publish and the push. Set them side by side only when one run measured both: " +
+    "a section measured by a run of its own says so under its heading, and the host may not have run at the same speed that day. Those from the start read the run's history first (replayed " +
     "from the store), then go live with the others; a join costs the store a replay of what it holds, and the runner nothing.",
 };
