@@ -39,7 +39,9 @@ export interface AsyncAPIDocument {
  * The contract as an AsyncAPI 3.0 document: one channel per stream, whose
  * messages are its events (each one's payload the schema of its data) and
  * Rivulet's control events; one `send` operation per stream, with the HTTP
- * binding's method and query (`input`); each server with its `protocol`
+ * binding's method and query (`input`); a durable stream's channel (marked
+ * `x-rivulet-durable`) also has the `rivulet:run` message and a `receive`
+ * operation, the stop (`DELETE ?run=<runId>`); each server with its `protocol`
  * (`http` or `https`). The payloads are the schemas of `streamSchemas`,
  * written as draft-07, the dialect AsyncAPI's schema format extends.
  *

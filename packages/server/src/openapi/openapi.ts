@@ -38,7 +38,12 @@ export interface OpenAPIDocument {
  * body) as the stream takes them, and a `200` whose `text/event-stream`
  * media type has an `itemSchema`: one `oneOf` entry per event (its name as
  * `event`'s `const`, its data as a JSON string with a `contentSchema`),
- * and Rivulet's control events. The refusals are the JSON error body. The
+ * and Rivulet's control events. The refusals are the JSON error body. A
+ * durable stream (marked `x-rivulet-durable`) also takes `run` (join a run;
+ * the input is then left out) and a `Last-Event-ID` of `<runId>:<n>`, lists
+ * the `rivulet:run` event with its events' ids as `<runId>:<n>`, has a
+ * `DELETE` that stops a run (204; 404 `RUN_NOT_FOUND`, 410 `RUN_EXPIRED` or
+ * `RUN_LOST`) and, when it is started with POST only, a GET that joins. The
  * schemas are those of {@link streamSchemas} (docs/documents.md says how
  * each part maps).
  *
