@@ -7,6 +7,7 @@ import { historyGap } from "../broker/history.js";
 import { SubscriberQueue } from "../broker/queue.js";
 import type { BrokerMessage } from "../broker/types.js";
 import type { StreamEntry } from "./entries.js";
+import { RunAppends } from "./runs-appends.js";
 import { entryArgs, itemOf, readLogEntry, runKeys, type RunItem } from "./runs-entries.js";
 import { RunReader, type RunListener } from "./runs-reader.js";
 import { APPEND, CHECK, COMPACT, END, SWEEP, WATCHING } from "./runs-scripts.js";
@@ -128,6 +129,8 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
   const beatMs = Math.max(Math.floor(runnerTtlMs / 3), 1);
   const local = new Map<string, LocalRun>();
   const readers = new Map<string, RunReader>();
+  /** The appends of this process's runs. */
+  const appends = new Map<string, RunAppends>();
   let subscription: { connection: Redis; ready: Promise<void> } | undefined;
   let closed = false;
 
@@ -176,6 +179,17 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
       connection.disconnect();
       throw brokerFailure(error, "start a run");
     }
+  };
+
+  const appendsOf = (id: string): RunAppends => {
+    const k = runKeys(prefix, id);
+    return new RunAppends(async (args) => {
+      try {
+        await client.eval(APPEND, 2, k.info, k.log, ...args);
+      } catch (error) {
+        throw refusal(error, id) ?? brokerFailure(error, "append to a run");
+      }
+    });
   };
 
   const watching = (id: string, until: number): void => {
@@ -311,6 +325,7 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
       const fields = ["path", info.path, "owner", info.owner, "runner", instance, "state", "running", "event", first.event, "data", first.wire.data];
       if (first.wire.meta !== undefined) fields.push("meta", first.wire.meta);
       local.set(info.id, { onStop, stopAsked: false });
+      appends.set(info.id, appendsOf(info.id));
       try {
         const created = client
           .multi()
@@ -323,21 +338,19 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
         await reaching(created, "start a run");
       } catch (error) {
         local.delete(info.id);
+        appends.delete(info.id);
         throw error;
       }
     },
 
-    async append(id, entries) {
-      if (entries.length === 0) return;
-      const k = runKeys(prefix, id);
-      try {
-        await client.eval(APPEND, 2, k.info, k.log, ...entries.flatMap(entryArgs));
-      } catch (error) {
-        throw refusal(error, id) ?? brokerFailure(error, "append to a run");
-      }
+    append(id, entries) {
+      if (entries.length === 0) return Promise.resolve();
+      // A run this process did not create has no queue to keep: its appends are refused by the script anyway.
+      return (appends.get(id) ?? appendsOf(id)).append(entries.flatMap(entryArgs));
     },
 
     async compact(id, upTo, snapshot) {
+      await appends.get(id)?.drained();
       const k = runKeys(prefix, id);
       const state = await reaching(
         client.eval(COMPACT, 3, k.info, k.log, k.snap, upTo, ...(snapshot ? entryArgs(snapshot) : [])),
@@ -348,6 +361,8 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
 
     async end(id, last, retentionMs) {
       const k = runKeys(prefix, id);
+      await appends.get(id)?.drained();
+      appends.delete(id);
       try {
         const state = await reaching(
           client.eval(
@@ -450,6 +465,7 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
       // The runs of this process are not served any more: any process marks them lost at its next heartbeat.
       if (connected && local.size > 0) await client.multi().del(runnerKey).zadd(runnersKey, 0, instance).exec().catch(onError);
       local.clear();
+      appends.clear();
       if (!ownsClient) return;
       if (connected) await client.quit();
       else client.disconnect();
