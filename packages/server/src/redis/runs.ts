@@ -25,7 +25,10 @@ export interface RedisRunStoreOptions {
    */
   client?: Redis;
   /**
-   * Prefix of every key the store writes: `<prefix>run:<id>:…`, `<prefix>runner:<process>`.
+   * Prefix of every key the store writes (`<prefix>run:<id>:…` for a run,
+   * `<prefix>runner:<process>…` and `<prefix>runners` for the processes that
+   * run them) and of its stop channel, `<prefix>run-stop`. Every process
+   * sharing runs uses the same prefix, and the same options.
    * @default "rivulet:"
    */
   keyPrefix?: string;
@@ -79,8 +82,12 @@ type History =
  * stream (one `XREAD BLOCK` per watched run and process fans it out to that
  * process's watchers), its state a hash changed only by Lua scripts, stops
  * travel by pub/sub, and each runner process keeps a liveness key: when it
- * dies, the first process to notice marks its runs lost, and every watcher
- * in every process ends with `RUN_LOST`.
+ * dies, the first process to notice (a watcher's, a lookup's, or any
+ * process's periodic sweep of dead runners) marks its runs lost, and every
+ * watcher in every process ends with `RUN_LOST`.
+ *
+ * Its scripts reach keys of other runs and processes than those they are
+ * given, so it needs a single Redis (or a primary with replicas), not a Cluster.
  *
  * While Redis is away, `create`, `append`, `lookup`, `stop`, `watched` and a
  * watcher's history read reject with `BROKER_UNAVAILABLE`.
