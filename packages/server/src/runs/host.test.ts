@@ -227,6 +227,27 @@ describe("createRunHost: a run", () => {
     await host.stop(route, id, "alice");
   });
 
+  it("refuses a start past maxRunning, and past maxRunningPerOwner for one owner, with RATE_LIMITED; an ended run frees its place", async () => {
+    const host = createRunHost({ owner: (given) => String(given), maxRunning: 3, maxRunningPerOwner: 2 });
+    const route = routeOf(ticking().run);
+    const alice = [await host.start(route, { prompt: "" }, "alice"), await host.start(route, { prompt: "" }, "alice")];
+    await expect(host.start(route, { prompt: "" }, "alice")).rejects.toMatchObject({ code: "RATE_LIMITED", status: 429 });
+    const bob = await host.start(route, { prompt: "" }, "bob");
+    await expect(host.start(route, { prompt: "" }, "carol")).rejects.toMatchObject({ code: "RATE_LIMITED", message: expect.stringContaining("runs.maxRunning: 3") });
+    await host.stop(route, alice[0] as string, "alice");
+    await vi.advanceTimersByTimeAsync(0);
+    const again = await host.start(route, { prompt: "" }, "alice");
+    for (const [id, owner] of [[alice[1], "alice"], [bob, "bob"], [again, "alice"]] as const) await host.stop(route, id as string, owner);
+  });
+
+  it("refuses a request whose runs.owner gave no string, rather than count it as the owner `undefined`", async () => {
+    const host = createRunHost({ owner: () => undefined as unknown as string });
+    await expect(host.start(routeOf(tokens("a")), { prompt: "" }, ctx)).rejects.toMatchObject({
+      code: "INTERNAL_SERVER_ERROR",
+      message: "runs.owner must return a string; it returned undefined.",
+    });
+  });
+
   it("stops on stop(): resolves once its finally ran; a stop of an ended run resolves at once", async () => {
     const host = createRunHost();
     const { run, seen } = ticking(100);
@@ -449,6 +470,8 @@ describe("options", () => {
     [{ owner: "user" }, "owner"],
     [{ onError: true }, "onError"],
     [{ store: {} }, "store"],
+    [{ maxRunning: 0 }, "maxRunning"],
+    [{ maxRunningPerOwner: true }, "maxRunningPerOwner"],
   ])("refuses runs: %j with INVALID_OPTION naming it", (runs, name) => {
     const attempt = (): unknown => createRunHost(runs as RunsOptions<unknown>);
     expect(attempt).toThrow(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringContaining(`implement(): runs.${name} must be`) as string }));

@@ -69,6 +69,20 @@ export interface RunsOptions<TContext> {
    */
   historySize?: number;
   /**
+   * Runs this process may have running at once, whoever started them; a start
+   * past it is refused with 429 `RATE_LIMITED`. Runs go on without anyone
+   * watching, so this is what bounds a peer that starts runs and leaves.
+   * @default 10000
+   */
+  maxRunning?: number;
+  /**
+   * Runs one owner (`owner(ctx)`) may have running at once in this process; a
+   * start past it is refused with 429 `RATE_LIMITED`. `false`: no limit per owner.
+   * Meant with `owner`: without it every request is the same owner.
+   * @default false
+   */
+  maxRunningPerOwner?: number | false;
+  /**
    * Told of runs that fail (a handler that throws, an invalid event, a store
    * that cannot be reached). The run ends with the error for its watchers either way.
    * @default logs 5xx errors with console.error
@@ -127,10 +141,26 @@ export function createRunHost(options: RunsOptions<unknown> = {}): RunHost {
     "runs.unwatchedMs": option.timerMsOrFalse,
     "runs.retentionMs": option.timerMs,
     "runs.historySize": option.positiveInteger,
+    "runs.maxRunning": option.positiveInteger,
+    "runs.maxRunningPerOwner": { expected: "a whole number > 0, or false", test: (value) => value === false || (Number.isSafeInteger(value) && (value as number) > 0) },
     "runs.onError": option.function,
   });
   const store = options.store ?? memoryRunStore();
-  const ownerOf = options.owner ?? (() => "");
+  const ownerFunction = options.owner;
+  const ownerOf = (ctx: unknown): string => {
+    if (!ownerFunction) return "";
+    const owner = ownerFunction(ctx);
+    // Two anonymous requests whose owner came back `undefined` must not be one owner.
+    if (typeof owner !== "string") {
+      throw new RivuletError("INTERNAL_SERVER_ERROR", `runs.owner must return a string; it returned ${owner === null ? "null" : typeof owner}.`);
+    }
+    return owner;
+  };
+  const maxRunning = options.maxRunning ?? 10_000;
+  const maxRunningPerOwner = options.maxRunningPerOwner ?? false;
+  /** Runs started here and not yet ended, per owner, and in all. */
+  const running = new Map<string, number>();
+  let runningCount = 0;
   const maxDurationMs = options.maxDurationMs ?? 1_800_000;
   const unwatchedMs = options.unwatchedMs ?? 60_000;
   const retentionMs = options.retentionMs ?? 600_000;
@@ -169,10 +199,30 @@ export function createRunHost(options: RunsOptions<unknown> = {}): RunHost {
   return {
     async start(route, input, ctx) {
       const owner = ownerOf(ctx);
+      const owned = running.get(owner) ?? 0;
+      if (runningCount >= maxRunning) {
+        throw new RivuletError("RATE_LIMITED", `Too many runs in progress on this server (runs.maxRunning: ${maxRunning}).`);
+      }
+      if (maxRunningPerOwner !== false && owned >= maxRunningPerOwner) {
+        throw new RivuletError("RATE_LIMITED", `Too many runs in progress for this owner (runs.maxRunningPerOwner: ${maxRunningPerOwner}).`);
+      }
+      running.set(owner, owned + 1);
+      runningCount++;
+      const release = (): void => {
+        runningCount--;
+        const left = (running.get(owner) ?? 1) - 1;
+        if (left === 0) running.delete(owner);
+        else running.set(owner, left);
+      };
       const id = newRunId();
       const controller = new AbortController();
-      await store.create({ id, path: route.path, owner }, runEntry(id), () => controller.abort(stopped("stopped")));
-      void drive({ route, id, input, ctx, controller });
+      try {
+        await store.create({ id, path: route.path, owner }, runEntry(id), () => controller.abort(stopped("stopped")));
+      } catch (error) {
+        release();
+        throw error;
+      }
+      void drive({ route, id, input, ctx, controller }).finally(release);
       return id;
     },
     open,

@@ -119,6 +119,19 @@ describe("memoryRunStore", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("keeps the histories of at most maxEnded ended runs: past it the oldest expires at once", async () => {
+    const store = memoryRunStore({ maxEnded: 2 });
+    for (const n of [1, 2, 3]) {
+      await store.create(info(runId(n)), first(runId(n)), () => {});
+      await store.append(runId(n), [token(1)]);
+      await store.end(runId(n), endEntry(2), 60_000);
+    }
+    expect(await store.lookup(runId(1))).toEqual({ found: "expired", info: info(runId(1)) });
+    expect(await ids(store, runId(2))).toEqual({ ids: [`${runId(2)}:0`, `${runId(2)}:1`] });
+    expect(await ids(store, runId(3))).toEqual({ ids: [`${runId(3)}:0`, `${runId(3)}:1`] });
+    await store.close();
+  });
+
   it("stop: calls onStop once however often it is asked, and resolves when the run ends", async () => {
     const store = memoryRunStore();
     const id = runId(1);
@@ -153,7 +166,7 @@ describe("memoryRunStore", () => {
   });
 
   it("refuses bad options with INVALID_OPTION", () => {
-    for (const options of [{ queueSize: 0 }, { expiredKeptMs: "1" }, { maxExpired: -1 }]) {
+    for (const options of [{ queueSize: 0 }, { expiredKeptMs: "1" }, { maxExpired: -1 }, { maxEnded: 0 }]) {
       expect(() => memoryRunStore(options as never)).toThrow(expect.objectContaining({ code: "INVALID_OPTION" }));
     }
   });

@@ -23,6 +23,13 @@ export interface MemoryRunStoreOptions {
    * @default 10000
    */
   maxExpired?: number;
+  /**
+   * Ended runs whose history is kept at most (each until `retentionMs` after
+   * its end): past it, the oldest expire at once. What bounds the memory the
+   * histories take when runs end faster than they expire.
+   * @default 1000
+   */
+  maxEnded?: number;
 }
 
 /** One run, as the process that runs it keeps it. */
@@ -63,6 +70,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
     queueSize: option.positiveInteger,
     expiredKeptMs: option.timerMs,
     maxExpired: option.positiveInteger,
+    maxEnded: option.positiveInteger,
   });
   const queueSize = options.queueSize ?? 1000;
   const expiredKeptMs = options.expiredKeptMs ?? 3_600_000;
@@ -80,7 +88,13 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
 
   const messageOf = (id: string, entry: RunEntry): BrokerMessage => runMessage(id, entry.seq, entry.event, entry.wire);
 
+  const maxEnded = options.maxEnded ?? 1000;
+  /** Ended runs whose history is kept, oldest first. */
+  const ended = new Set<MemoryRun>();
+
   const expire = (run: MemoryRun): void => {
+    clearTimeout(run.expiry);
+    ended.delete(run);
     runs.delete(run.info.id);
     expired.set(run.info.id, { info: run.info, until: Date.now() + expiredKeptMs });
     for (const [id, { until }] of expired) {
@@ -139,6 +153,11 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
       run.markEnded();
       run.expiry = setTimeout(() => expire(run), Math.min(retentionMs, MAX_TIMER_MS));
       run.expiry.unref?.();
+      ended.add(run);
+      for (const oldest of ended) {
+        if (ended.size <= maxEnded) break;
+        expire(oldest);
+      }
     },
 
     async lookup(id): Promise<RunLookup> {
@@ -215,6 +234,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
         for (const watcher of [...run.watchers]) watcher.end();
       }
       runs.clear();
+      ended.clear();
       expired.clear();
     },
   };
