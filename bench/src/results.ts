@@ -92,6 +92,8 @@ export interface FanoutRow {
   id: string;
   label: string;
   subscribers: number;
+  /** Server processes sharing the connections, when more than one; RSS, heap and CPU are their sums. */
+  processes?: number;
   /** Connections that opened. */
   open: number;
   /** Time to open them all, ms. */

@@ -2,7 +2,7 @@ import { betterSse } from "./better-sse.js";
 import { hono } from "./hono.js";
 import { raw } from "./raw.js";
 import { rivuletDurableMemory, rivuletDurableRedis } from "./rivulet-durable.js";
-import { rivuletRedis } from "./rivulet-redis.js";
+import { rivuletRedis, rivuletRedis2 } from "./rivulet-redis.js";
 import { rivuletDefault, rivuletJson, rivuletJsonNoValidate, rivuletNoValidate, rivuletYield } from "./rivulet.js";
 import { rivuletTrpc } from "./rivulet-trpc.js";
 import { trpc } from "./trpc.js";
@@ -22,7 +22,7 @@ export const CONTENDERS: readonly Contender[] = [
 ];
 
 /** Every contender, those of one scenario only included. */
-const ALL: readonly Contender[] = [...CONTENDERS, rivuletYield, rivuletRedis, rivuletDurableMemory, rivuletDurableRedis];
+const ALL: readonly Contender[] = [...CONTENDERS, rivuletYield, rivuletRedis, rivuletRedis2, rivuletDurableMemory, rivuletDurableRedis];
 
 export function contenderById(id: string): Contender {
   const found = ALL.find((contender) => contender.id === id);
@@ -35,4 +35,4 @@ export { TOPIC_PATH, streamPath } from "./types.js";
 /** The contenders compared for connection cost: one configuration per framework. */
 export const CONNECT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "trpc", "better-sse", "hono"];
 /** The contenders with a fan-out topic. */
-export const FANOUT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "rivulet-yield", "rivulet-redis", "better-sse"];
+export const FANOUT_CONTENDERS: readonly ContenderId[] = ["raw", "rivulet", "rivulet-yield", "rivulet-redis", "rivulet-redis-2", "better-sse"];

@@ -56,3 +56,16 @@ export const rivuletRedis: Contender = {
     await deleteKeys(run.key);
   },
 };
+
+/**
+ * The same server in two processes on the one Redis, half the connections to
+ * each: how Rivulet scales a fan-out past one core. Each process reads every
+ * message from Redis once and writes it to its own half.
+ */
+export const rivuletRedis2: Contender = {
+  ...rivuletRedis,
+  id: "rivulet-redis-2",
+  label: "Rivulet + redisBroker, 2 processes (validate on, superjson)",
+  notes: `${rivuletRedis.notes} Two server processes, each holding half the connections.`,
+  processes: 2,
+};

@@ -9,6 +9,7 @@ export type ContenderId =
   | "rivulet-json-novalidate"
   | "rivulet-yield"
   | "rivulet-redis"
+  | "rivulet-redis-2"
   | "rivulet-durable"
   | "rivulet-durable-redis"
   | "trpc"
@@ -40,6 +41,12 @@ export interface Contender {
   preamble: number;
   /** Whether it serves the fan-out topic at {@link TOPIC_PATH}. */
   fanout: boolean;
+  /**
+   * Fan-out: server processes holding the connections (default 1), each
+   * started with `serve`; the client opens an equal share of them to each,
+   * as a balancer in front would. More than one needs a `publisher`.
+   */
+  processes?: number;
   /** Starts the server on 127.0.0.1, on a free port. Runs in the server child. */
   serve(run: RunInfo): Promise<ServerHandle>;
   /**

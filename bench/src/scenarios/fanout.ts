@@ -3,6 +3,7 @@ import type { BenchConfig } from "../config.js";
 import { contenderById, FANOUT_CONTENDERS, TOPIC_PATH, type Contender, type ContenderId, type RunInfo } from "../contenders/index.js";
 import { sleep } from "../lib/clock.js";
 import { openFileLimit } from "../lib/fd-limit.js";
+import type { ProcessStats } from "../child/server-api.js";
 import { Child } from "../lib/ipc.js";
 import { startServer, type ServerChild } from "../lib/servers.js";
 import { summarize } from "../lib/stats.js";
@@ -67,16 +68,17 @@ export async function runFanout(context: ScenarioContext): Promise<FanoutResults
       }
       progress.next(`fan-out ${count} · ${contender.label} · connecting`);
       const run: RunInfo = { key: `rivulet-bench:${process.pid}-${Date.now()}-${count}:` };
-      const server = await startServer(id, { nodeFlags: SERVER_FLAGS, run });
+      const servers: ServerChild[] = [];
       let publisher: ServerChild | undefined;
       let client: ClientChild | undefined;
       try {
+        for (let k = 0; k < (contender.processes ?? 1); k++) servers.push(await startServer(id, { nodeFlags: SERVER_FLAGS, run }));
         if (contender.publisher) publisher = await startServer(id, { role: "publisher", run });
         client = await Child.start<FanoutClientApi, object>(FANOUT_CLIENT_ENTRY, []);
-        rows.push(await measure({ contender, server, publisher, client, count, settings: config.fanout, context }));
+        rows.push(await measure({ contender, servers, publisher, client, count, settings: config.fanout, context }));
       } finally {
-        // The server first: its side of every connection closes, so the client's ports are not held in TIME_WAIT.
-        await server.stop();
+        // The servers first: their side of every connection closes, so the client's ports are not held in TIME_WAIT.
+        for (const server of servers) await server.stop();
         await publisher?.stop();
         await client?.stop();
         await contender.cleanUp?.(run).catch((error: unknown) => {
@@ -97,7 +99,8 @@ async function unavailable(contender: Contender, known: Map<string, string | und
 
 interface FanoutRun {
   contender: Contender;
-  server: ServerChild;
+  /** The processes holding the connections (one, or `Contender.processes`). */
+  servers: ServerChild[];
   /** Where the messages are published from when not the server (see `Contender.publisher`). */
   publisher: ServerChild | undefined;
   client: ClientChild;
@@ -106,19 +109,43 @@ interface FanoutRun {
   context: ScenarioContext;
 }
 
-async function measure({ contender, server, publisher = server, client, count, settings, context }: FanoutRun): Promise<FanoutRow> {
+/** Every server's stats, summed: RSS, heap and CPU time are the fan-out's whole cost, whatever the processes. */
+async function statsOf(servers: readonly ServerChild[], method: "stats" | "gc"): Promise<ProcessStats> {
+  const all = await Promise.all(servers.map((server) => server.call(method, undefined)));
+  return all.reduce((sum, stats) => ({
+    rss: sum.rss + stats.rss,
+    heapUsed: sum.heapUsed + stats.heapUsed,
+    cpuMicros: sum.cpuMicros + stats.cpuMicros,
+    at: Math.max(sum.at, stats.at),
+  }));
+}
+
+/** Opens `count` connections, an equal share to each server (the first ones take the remainder), in turn. */
+async function connectAll(client: ClientChild, servers: readonly ServerChild[], count: number, concurrency: number): Promise<{ open: number; ms: number }> {
+  let open = 0;
+  let ms = 0;
+  for (const [k, server] of servers.entries()) {
+    const share = Math.floor(count / servers.length) + (k < count % servers.length ? 1 : 0);
+    const result = await client.call("connect", { port: server.info.port, path: TOPIC_PATH, count: share, concurrency });
+    open = result.open;
+    ms += result.ms;
+  }
+  return { open, ms };
+}
+
+async function measure({ contender, servers, publisher, client, count, settings, context }: FanoutRun): Promise<FanoutRow> {
   const { rounds, publishesPerRound, intervalMs, concurrency, sampled } = settings;
   const { label } = contender;
-  const { port } = server.info;
-  await client.call("connect", { port, path: TOPIC_PATH, count: WARM_UP_CONNECTIONS, concurrency });
+  const source = publisher ?? (servers[0] as ServerChild);
+  await connectAll(client, servers, WARM_UP_CONNECTIONS * servers.length, concurrency);
   await client.call("closeAll", undefined);
   await sleep(200);
-  const before = await server.call("gc", undefined);
-  const connected = await client.call("connect", { port, path: TOPIC_PATH, count, concurrency });
+  const before = await statsOf(servers, "gc");
+  const connected = await connectAll(client, servers, count, concurrency);
   if (connected.open < count) context.notes.push(`fan-out ${count} · ${label}: only ${connected.open} connections opened.`);
   // Let the handlers settle (subscriptions registered, timers armed) before measuring.
   await sleep(1000);
-  const idle = await server.call("gc", undefined);
+  const idle = await statsOf(servers, "gc");
   const sampledConnections = await client.call("sample", { count: sampled });
 
   const latencies: LatencyRound[] = [];
@@ -127,12 +154,12 @@ async function measure({ contender, server, publisher = server, client, count, s
   for (let round = 1; round <= rounds; round++) {
     context.progress.next(`fan-out ${count} · ${label} · round ${round}/${rounds}`);
     await client.call("startRound", { publishes: publishesPerRound });
-    const start = await server.call("stats", undefined);
-    await publisher.call("publish", { count: publishesPerRound, intervalMs, firstSeq: (round - 1) * publishesPerRound });
-    const end = await server.call("stats", undefined);
+    const start = await statsOf(servers, "stats");
+    await source.call("publish", { count: publishesPerRound, intervalMs, firstSeq: (round - 1) * publishesPerRound });
+    const end = await statsOf(servers, "stats");
     const latency = await client.call("endRound", { graceMs: 10_000 });
-    // Every delivery is done once the client has every event: the server's CPU up to here is what they cost.
-    const drained = await server.call("stats", undefined);
+    // Every delivery is done once the client has every event: the servers' CPU up to here is what they cost.
+    const drained = await statsOf(servers, "stats");
     latencies.push(latency);
     cpu.push(((end.cpuMicros - start.cpuMicros) / 1000 / (end.at - start.at)) * 100);
     cpuPerDelivery.push((drained.cpuMicros - start.cpuMicros) / Math.max(1, latency.received));
@@ -144,6 +171,7 @@ async function measure({ contender, server, publisher = server, client, count, s
     id: contender.id,
     label,
     subscribers: count,
+    ...(servers.length > 1 ? { processes: servers.length } : {}),
     open: connected.open,
     connectMs: connected.ms,
     p50: summarize(latencies.map((round) => round.p50)),
