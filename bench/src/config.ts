@@ -1,4 +1,4 @@
-export const SCENARIOS = ["throughput", "fanout", "parser", "connect", "durable"] as const;
+export const SCENARIOS = ["throughput", "fanout", "parser", "connect", "durable", "bundle"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchConfig {
@@ -8,6 +8,10 @@ export interface BenchConfig {
   docs: boolean;
   /** Where to write the results JSON instead of `results/<latest|quick|partial>.json`. */
   out?: string;
+  /** Whole runs of the scenarios, one after the other (`--runs`); more than one makes a page of them all. */
+  runs: number;
+  /** Results files to render as one page of several runs instead of measuring (`--merge`). */
+  merge?: string[];
   throughput: { rounds: number; n: { small: number; large: number }; timeoutMs: number };
   fanout: {
     subscribers: number[];
@@ -37,7 +41,7 @@ export interface BenchConfig {
   };
 }
 
-const FULL: Omit<BenchConfig, "quick" | "scenarios" | "docs" | "out"> = {
+const FULL: Omit<BenchConfig, "quick" | "scenarios" | "docs" | "out" | "runs" | "merge"> = {
   throughput: { rounds: 5, n: { small: 300_000, large: 30_000 }, timeoutMs: 120_000 },
   fanout: { subscribers: [1_000, 10_000], rounds: 3, publishesPerRound: 30, intervalMs: 100, concurrency: 200, sampled: 500 },
   parser: { megabytes: 50, chunkBytes: [16_384, 1_024], rounds: 5 },
@@ -54,7 +58,8 @@ const QUICK: typeof FULL = {
 };
 
 const USAGE = `Usage: npm run bench -w bench -- [--quick] [--only <scenario>[,<scenario>]] [--docs | --no-docs] [--out <file>]
-       [--fanout-contenders <id>[,<id>]]
+       [--fanout-contenders <id>[,<id>]] [--runs <n>]
+       npm run bench -w bench -- --merge <results.json> <results.json> … [--docs]
 
   --quick        a smoke run: few rounds, small N (under a minute)
   --only LIST    run only these scenarios: ${SCENARIOS.join(", ")}
@@ -63,13 +68,18 @@ const USAGE = `Usage: npm run bench -w bench -- [--quick] [--only <scenario>[,<s
   --no-docs      never write them
   --out FILE     write the results JSON there (default: bench/results/latest.json, quick.json or partial.json)
   --fanout-contenders LIST
-                 fan-out: only these contenders (ids, e.g. rivulet,rivulet-redis)`;
+                 fan-out: only these contenders (ids, e.g. rivulet,rivulet-redis)
+  --runs N       N whole runs one after the other, each saved as its own JSON (run-1.json …, or FILE-1.json … with --out);
+                 the report (and with --docs the page) shows every run's targets, their median and the tables of the median run
+  --merge FILES  measure nothing: render the results files of several runs as one page (printed; with --docs, into docs/)`;
 
 export function parseArgs(argv: readonly string[]): BenchConfig {
   let quick = false;
   let docs: boolean | undefined;
   let out: string | undefined;
   let fanoutContenders: string[] | undefined;
+  let runs = 1;
+  let merge: string[] | undefined;
   const only: ScenarioName[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -89,18 +99,30 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`Unknown scenario "${name}".\n\n${USAGE}`);
         only.push(name as ScenarioName);
       }
+    } else if (arg === "--runs" || arg.startsWith("--runs=")) {
+      const value = Number(arg === "--runs" ? argv[++i] : arg.slice("--runs=".length));
+      if (!Number.isInteger(value) || value < 1) throw new Error(`--runs needs a whole number of runs, 1 or more.\n\n${USAGE}`);
+      runs = value;
+    } else if (arg === "--merge") {
+      merge = [];
+      while (argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith("--")) merge.push(argv[++i] as string);
+      if (merge.length === 0) throw new Error(`--merge needs results files.\n\n${USAGE}`);
     } else if (arg === "--help" || arg === "-h") {
       console.log(USAGE);
       process.exit(0);
     } else throw new Error(`Unknown argument "${arg}".\n\n${USAGE}`);
   }
+  if (merge && (runs > 1 || quick || only.length > 0 || out !== undefined)) throw new Error(`--merge renders files: it takes only --docs or --no-docs.\n\n${USAGE}`);
+  if (runs > 1 && docs === true && only.length > 0) throw new Error(`--runs with --docs makes a whole page: run every scenario (no --only).\n\n${USAGE}`);
   const settings = quick ? QUICK : FULL;
   const scenarios = only.length > 0 ? SCENARIOS.filter((name) => only.includes(name)) : [...SCENARIOS];
   return {
     quick,
     scenarios,
-    docs: docs ?? (!quick && scenarios.length === SCENARIOS.length && fanoutContenders === undefined),
+    docs: docs ?? (merge === undefined && !quick && scenarios.length === SCENARIOS.length && fanoutContenders === undefined),
     ...(out === undefined ? {} : { out }),
+    runs,
+    ...(merge === undefined ? {} : { merge }),
     ...settings,
     fanout: { ...settings.fanout, ...(fanoutContenders === undefined ? {} : { contenders: fanoutContenders }) },
   };

@@ -8,10 +8,11 @@ import { pathToFileURL } from "node:url";
 import { parseArgs, SCENARIOS, type BenchConfig, type ScenarioName } from "./config.js";
 import { describeCommit, describeMachine, installedVersions } from "./lib/machine.js";
 import { Progress } from "./lib/progress.js";
-import { renderMarkdown, renderSections, spliceSections, FANOUT_SVG, THROUGHPUT_SVG } from "./report/markdown.js";
+import { medianRun, renderMarkdown, renderRunsMarkdown, renderSections, spliceSections, FANOUT_SVG, THROUGHPUT_SVG } from "./report/markdown.js";
 import { fanoutChart, throughputChart } from "./report/svg.js";
-import { checkTargets, verdict } from "./report/targets.js";
+import { checkTargets, checkTargetsAcross, verdict } from "./report/targets.js";
 import { mergeResults, type BenchResults } from "./results.js";
+import { bundleSteps, runBundle } from "./scenarios/bundle.js";
 import { connectSteps, runConnect } from "./scenarios/connect.js";
 import { durableSteps, runDurable } from "./scenarios/durable.js";
 import type { ScenarioContext } from "./scenarios/context.js";
@@ -29,11 +30,25 @@ const STEPS: Record<ScenarioName, (context: Pick<ScenarioContext, "config">) => 
   parser: parserSteps,
   connect: connectSteps,
   durable: durableSteps,
+  bundle: bundleSteps,
 };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const config = parseArgs(args);
+  if (config.merge) {
+    const runs = config.merge.map((file) => JSON.parse(readFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), file), "utf8")) as BenchResults);
+    saveRuns(config, runs, []);
+    return;
+  }
+  const runs: BenchResults[] = [];
+  for (let k = 1; k <= config.runs; k++) runs.push(await measure(config, args, config.runs > 1 ? `run ${k}/${config.runs}: ` : ""));
+  if (runs.length === 1) save(config, runs[0] as BenchResults);
+  else saveRuns(config, runs, runs.map((_, k) => resultsFile(config, k + 1)));
+}
+
+/** One whole run of the scenarios the config names. */
+async function measure(config: BenchConfig, args: readonly string[], prefix: string): Promise<BenchResults> {
   const startedAt = Date.now();
   const machine = describeMachine();
   const commit = describeCommit();
@@ -54,7 +69,7 @@ async function main(): Promise<void> {
     },
   };
   progress.note(
-    `Rivulet bench: ${config.scenarios.join(", ")}${config.quick ? " (quick)" : ""} · Node ${process.version} · ${machine.cpu} · ${machine.cores} cores`,
+    `${prefix}Rivulet bench: ${config.scenarios.join(", ")}${config.quick ? " (quick)" : ""} · Node ${process.version} · ${machine.cpu} · ${machine.cores} cores`,
   );
   for (const name of config.scenarios) {
     const scenarioStart = Date.now();
@@ -63,7 +78,7 @@ async function main(): Promise<void> {
   }
   progress.done();
   results.meta.seconds = (Date.now() - startedAt) / 1000;
-  save(config, results);
+  return results;
 }
 
 async function runScenario(name: ScenarioName, context: ScenarioContext, results: BenchResults): Promise<void> {
@@ -83,6 +98,9 @@ async function runScenario(name: ScenarioName, context: ScenarioContext, results
     case "durable":
       results.durable = await runDurable(context);
       return;
+    case "bundle":
+      results.bundle = await runBundle(context);
+      return;
   }
 }
 
@@ -92,6 +110,48 @@ async function runScenario(name: ScenarioName, context: ScenarioContext, results
  * their own, the others are kept) and spliced into the page the same way;
  * with no `latest.json` to merge into, its JSON is `partial.json`.
  */
+/** Where the JSON of run `k` of several goes: `<out>-<k>.json` with `--out`, else `results/run-<k>.json` (`quick-run-<k>.json`). */
+function resultsFile(config: BenchConfig, k: number): URL {
+  if (config.out) return pathToFileURL(resolve(process.env.INIT_CWD ?? process.cwd(), config.out).replace(/(\.json)?$/, `-${k}.json`));
+  return new URL(`${config.quick ? "quick-" : ""}run-${k}.json`, RESULTS_DIR);
+}
+
+/**
+ * Several runs: each one's JSON (to `files`, when they are new), then one
+ * page of them all, printed and, with `--docs`, written to docs/ with the
+ * charts of the median run.
+ */
+function saveRuns(config: BenchConfig, runs: readonly BenchResults[], files: readonly URL[]): void {
+  runs.forEach((results, k) => {
+    const file = files[k];
+    if (!file) return;
+    mkdirSync(dirname(file.pathname), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`Results of run ${k + 1}: ${file.pathname}`);
+  });
+  const markdown = renderRunsMarkdown(runs);
+  console.log(markdown);
+  const middle = runs[medianRun(runs)] as BenchResults;
+  const dir = config.docs ? DOCS_DIR : RESULTS_DIR;
+  mkdirSync(dir, { recursive: true });
+  if (config.docs) {
+    const page = new URL("benchmarks.md", DOCS_DIR);
+    writeFileSync(page, withFooterOf(page, markdown));
+    console.log(`Docs: ${page.pathname} (+ charts)`);
+  }
+  if (middle.throughput) writeFileSync(new URL(THROUGHPUT_SVG, dir), throughputChart(middle.throughput));
+  if (middle.fanout) writeFileSync(new URL(FANOUT_SVG, dir), fanoutChart(middle.fanout));
+  const missed = checkTargetsAcross(runs).filter((target) => target.met === false);
+  console.log(`Targets over ${runs.length} runs: ${missed.length === 0 ? "none missed" : missed.map((target) => `${target.target} (median ${target.median})`).join("; ")}`);
+}
+
+/** `markdown` with the page's Previous / Next footer kept: it is the docs' own (their order, docs/README.md), not the run's. */
+function withFooterOf(page: URL, markdown: string): string {
+  const existing = existsSync(page) ? readFileSync(page, "utf8") : undefined;
+  const footer = existing === undefined ? undefined : /\n---\n\n(?:Previous|Next): .*\n$/.exec(existing)?.[0];
+  return footer ? `${markdown.trimEnd()}\n${footer}` : markdown;
+}
+
 function save(config: BenchConfig, results: BenchResults): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const partialDocs = config.docs && config.scenarios.length < SCENARIOS.length;
@@ -110,15 +170,13 @@ function save(config: BenchConfig, results: BenchResults): void {
   console.log(`Results: ${file.pathname}`);
   if (config.docs) {
     mkdirSync(DOCS_DIR, { recursive: true });
-    // The Previous / Next footer is the docs' own (their order, docs/README.md), not the run's: it is kept.
     const page = new URL("benchmarks.md", DOCS_DIR);
     const existing = existsSync(page) ? readFileSync(page, "utf8") : undefined;
     if (partialDocs && existing !== undefined) {
       // A partial run: its sections replace their own in the page, whose other figures (and run table) stay.
       writeFileSync(page, spliceSections(existing, renderSections(results, { partial: true })));
     } else {
-      const footer = existing === undefined ? undefined : /\n---\n\n(?:Previous|Next): .*\n$/.exec(existing)?.[0];
-      writeFileSync(page, footer ? `${markdown.trimEnd()}\n${footer}` : markdown);
+      writeFileSync(page, withFooterOf(page, markdown));
     }
     if (results.throughput) writeFileSync(new URL(THROUGHPUT_SVG, DOCS_DIR), throughputChart(results.throughput));
     if (results.fanout) writeFileSync(new URL(FANOUT_SVG, DOCS_DIR), fanoutChart(results.fanout));

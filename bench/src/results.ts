@@ -10,6 +10,7 @@ export interface BenchResults {
   parser?: ParserResults;
   connect?: ConnectResults;
   durable?: DurableResults;
+  bundle?: BundleResults;
   /** Sections measured by another run than `meta`'s, merged in by a partial run with `--docs` (see {@link mergeResults}). */
   sectionRuns?: Partial<Record<ScenarioName, SectionRun>>;
 }
@@ -209,4 +210,24 @@ export interface DurableResults {
   joiners: DurableJoinersRow[];
   /** What did not run as planned (a store not reachable). */
   notes: string[];
+}
+
+/** One module of the client's bundle. */
+export interface BundleModule {
+  /** Its path (inside node_modules, or in the repository). */
+  path: string;
+  /** Minified bytes it puts in the bundle (esbuild's metafile, before gzip). */
+  bytes: number;
+}
+
+/** What `@rivulet/client` (with superjson) adds to a browser app beyond zod. */
+export interface BundleResults {
+  /** Bytes the app's minified bundle grows by. */
+  minified: number;
+  /** Bytes its minified + gzipped bundle grows by. */
+  gzipped: number;
+  /** The heaviest modules of the app's bundle with the client, largest first. */
+  modules: BundleModule[];
+  /** Modules in that bundle, all told. */
+  moduleCount: number;
 }
