@@ -67,10 +67,15 @@ export function implement<TContract extends ContractTree, TContext = undefined>(
   handlers: Handlers<TContract, TContext>,
   options: ImplementOptions<TContext> = {},
 ): Router<TContract, TContext> {
-  checkOptions("implement()", options, { runs: option.object });
+  checkOptions("implement()", options, { runs: option.object, emitQueueSize: option.positiveInteger });
   // Made once, and only for a contract with durable streams: every adapter of the router shares its runs.
   let runs: RunHost | undefined = options.runs === undefined ? undefined : createRunHost(options.runs as RunsOptions<unknown>);
-  const routes = buildRoutes(contract, handlers, () => (runs ??= createRunHost(options.runs as RunsOptions<unknown> | undefined)));
+  const routes = buildRoutes(
+    contract,
+    handlers,
+    () => (runs ??= createRunHost(options.runs as RunsOptions<unknown> | undefined)),
+    options.emitQueueSize,
+  );
   const fetchHandler = (options: AdapterOptions<Request, TContext> = {} as AdapterOptions<Request, TContext>) =>
     createFetchHandler(routes, resolveOptions<Request, TContext>(options, "router.fetchHandler()"));
   let defaultFetch: FetchHandler | undefined;

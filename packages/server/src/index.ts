@@ -16,6 +16,8 @@ export type { FetchHandler } from "./fetch.js";
 export type { CorsOptions } from "./cors.js";
 export type {
   AdapterOptions,
+  EmitHandler,
+  EmitResult,
   ErrorInfo,
   ErrorPhase,
   HandlerArgs,

@@ -14,11 +14,17 @@ export function routesOf(router: unknown): Map<string, Route> | undefined {
   return routes instanceof Map ? (routes as Map<string, Route>) : undefined;
 }
 
+/** Events an emitting handler may have waiting (`implement`'s `emitQueueSize`), as many as a broker subscriber may fall behind. */
+export const DEFAULT_EMIT_QUEUE_SIZE = 1000;
+
 /** A stream and its handler, found by path. */
 export interface Route {
   path: string;
   stream: AnyStream;
-  handler: (args: RouteArgs) => AsyncIterable<unknown>;
+  /** Returns an async iterable (it yields), or emits through `args.emit` (see emit.ts). */
+  handler: (args: RouteArgs) => unknown;
+  /** Events an emitting handler may have waiting for a full connection before `SLOW_CONSUMER`. @default 1000 */
+  emitQueueSize?: number;
   /** A durable stream's run handler and the router's runs: its requests start, join and stop runs. */
   durable?: DurableRoute & { readonly runs: RunHost };
 }
@@ -29,13 +35,20 @@ export interface RouteArgs {
   signal: AbortSignal;
   lastEventId: string | undefined;
   ctx: unknown;
+  emit: (event: unknown) => boolean;
+  drained: () => Promise<void>;
 }
 
 /**
  * Flattens contract and handlers into `path → route` once, at `implement`
  * time, so that a missing handler is an error at start-up, not at request time.
  */
-export function buildRoutes(contract: ContractTree, handlers: object, runs: () => RunHost): Map<string, Route> {
+export function buildRoutes(
+  contract: ContractTree,
+  handlers: object,
+  runs: () => RunHost,
+  emitQueueSize = DEFAULT_EMIT_QUEUE_SIZE,
+): Map<string, Route> {
   const routes = new Map<string, Route>();
   const visit = (node: ContractTree, impl: Record<string, unknown>, path: string[]): void => {
     for (const [segment, child] of Object.entries(node)) {
@@ -47,7 +60,7 @@ export function buildRoutes(contract: ContractTree, handlers: object, runs: () =
         if (typeof handler !== "function") {
           throw new RivuletError(
             "INVALID_HANDLERS",
-            `implement(): no handler for stream "${segments.join(".")}": give it a function returning an async iterable (an async function*).`,
+            `implement(): no handler for stream "${segments.join(".")}": give it an async function*, or a function that emits its events with emit().`,
           );
         }
         routes.set(segments.join("/"), {
@@ -55,6 +68,7 @@ export function buildRoutes(contract: ContractTree, handlers: object, runs: () =
           stream: child,
           // `typeof` says only "a function"; `Handlers` checked its types against the contract at `implement`.
           handler: handler as Route["handler"],
+          emitQueueSize,
         });
       } else {
         if (typeof handler !== "object" || handler === null) {

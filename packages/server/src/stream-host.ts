@@ -1,4 +1,6 @@
 import { END_EVENT_ID, compileStream } from "@rivulet/shared/wire";
+import { callHandler } from "./emit-call.js";
+import { EmitSource } from "./emit.js";
 import { KeepAlive } from "./keep-alive.js";
 import type { ResolvedOptions } from "./options.js";
 import { canPush } from "./push.js";
@@ -77,16 +79,14 @@ export function createStreamHost(options: ResolvedOptions<never, unknown>, watch
           writer.start(canPush(watcher) ? new PushedSource(watcher, writer) : new PullSource(watcher, writer));
           return writer;
         }
-        const events = route.handler({
-          input,
-          lastEventId,
-          ctx,
-          get signal() {
-            return writer.signal;
-          },
-        });
-        const iterator = events[Symbol.asyncIterator]();
-        writer.start(canPush(iterator) ? new PushedSource(iterator, writer) : new PullSource(iterator, writer));
+        const events = callHandler(route, { input, lastEventId, ctx }, writer);
+        writer.start(
+          events instanceof EmitSource
+            ? events
+            : canPush(events)
+              ? new PushedSource(events, writer)
+              : new PullSource(events, writer),
+        );
       } catch (thrown) {
         writer.fail(thrown);
       }

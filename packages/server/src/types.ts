@@ -19,14 +19,63 @@ export interface HandlerArgs<S extends AnyStream, TContext> {
   lastEventId: string | undefined;
   /** What the adapter's `context` function returned for this request. */
   ctx: TContext;
+  /**
+   * Sends one event, for a handler that emits instead of yielding (see
+   * {@link EmitHandler}); typed like a `yield`. `true`: the event went out.
+   * `false`: the connection is full (the event waits in a queue; wait for
+   * `drained()` before more), or the stream is over and the event is dropped.
+   * An event its schema refuses ends the stream with `INVALID_EVENT`, as a
+   * yield would; `emit` returns `false` and does not throw.
+   */
+  emit: (event: InferYield<S>) => boolean;
+  /** Resolves once every emitted event was handed to the connection, or the stream is over. */
+  drained: () => Promise<void>;
 }
 
-/** A stream's implementation: usually an `async function*`. */
+/**
+ * What a handler that emits returns, which sets how long its stream lasts:
+ * - nothing: the stream ends once the events it emitted are written;
+ * - a function: the stream stays open until the client leaves (or it fails),
+ *   then the function is called: the place to remove listeners;
+ * - a promise (an `async` handler): the stream lasts until it settles; it
+ *   resolves to nothing (the stream ends) or a cleanup function (as above),
+ *   or rejects (the stream ends with that error, as a throwing generator's).
+ */
+export type EmitResult = void | (() => unknown) | Promise<void | (() => unknown)>;
+
+/**
+ * A stream's implementation that yields: an `async function*`. Or see
+ * {@link EmitHandler}: a handler whose return value is an async iterable
+ * yields, any other emits.
+ *
+ * @example
+ * ticker: async function* ({ input }) {
+ *   yield { event: "price", data: { symbol: input.symbol, price: 1, at: new Date() } };
+ * },
+ */
 export type StreamHandler<S extends AnyStream, TContext> = (
   args: HandlerArgs<S, TContext>,
 ) => AsyncIterable<InferYield<S>>;
 
-/** A durable stream's run: an `async function*` that runs to its end whether or not anyone watches. */
+/**
+ * A stream's implementation that emits its events with `emit` from
+ * callbacks (an event emitter, a socket, a database listener), without a
+ * generator step per event; its {@link EmitResult} sets how long the stream lasts.
+ *
+ * @example
+ * // Open until the client leaves; then the listener is removed.
+ * prices: ({ emit }) => {
+ *   const onPrice = (price: Price) => emit({ event: "price", data: price });
+ *   feed.on("price", onPrice);
+ *   return () => feed.off("price", onPrice);
+ * },
+ */
+export type EmitHandler<S extends AnyStream, TContext> = (args: HandlerArgs<S, TContext>) => EmitResult;
+
+/**
+ * A durable stream's run: an `async function*` that runs to its end whether
+ * or not anyone watches. Runs do not emit: a run is a generator.
+ */
 export type RunHandler<S extends AnyStream, TContext> = (
   args: RunArgs<InferParsedInput<S>, TContext>,
 ) => AsyncIterable<InferYield<S>>;
@@ -52,7 +101,7 @@ export type Handlers<T extends ContractTree, TContext> = {
   [K in keyof T]: T[K] extends AnyStream
     ? T[K]["durable"] extends true
       ? DurableHandler<T[K], TContext>
-      : StreamHandler<T[K], TContext>
+      : StreamHandler<T[K], TContext> | EmitHandler<T[K], TContext>
     : T[K] extends ContractTree
       ? Handlers<T[K], TContext>
       : never;
@@ -62,6 +111,14 @@ export type Handlers<T extends ContractTree, TContext> = {
 export interface ImplementOptions<TContext> {
   /** How durable streams run: their store, owner, limits (docs/durable-runs.md). */
   runs?: RunsOptions<TContext>;
+  /**
+   * Events a handler that emits may have waiting while its connection is
+   * full; one more ends the stream with `SLOW_CONSUMER` (the client resumes
+   * from its last event id), so a producer that ignores `emit`'s `false`
+   * cannot grow memory without bound.
+   * @default 1000
+   */
+  emitQueueSize?: number;
 }
 
 /** Where an error reported to `onError` happened. */

@@ -2,6 +2,7 @@ import { RivuletError, jsonCodec, toIssues, type ContractTree } from "@rivulet/s
 import { compileStream, type CompiledStream } from "@rivulet/shared/wire";
 import { TRPCError, tracked, type AnyTRPCProcedure, type AnyTRPCRootTypes, type TRPCBuiltRouter, type TRPCRouterRecord } from "@trpc/server";
 import type { BaseRouter } from "../implement.js";
+import { handlerEvents } from "../emit-iterator.js";
 import { routesOf, type Route } from "../routes.js";
 import { toTRPCError } from "./errors.js";
 import type { TRPCProcedures } from "./types.js";
@@ -146,7 +147,7 @@ async function* relay(
   let iterator: AsyncIterator<unknown> | undefined;
   try {
     const ctx = context === undefined ? opts.ctx : await context(opts.ctx);
-    iterator = route.handler({ input: opts.input.input, lastEventId: opts.input.lastEventId, ctx, signal })[Symbol.asyncIterator]();
+    iterator = handlerEvents(route, { input: opts.input.input, lastEventId: opts.input.lastEventId, ctx }, signal);
     for (;;) {
       const result = await nextOrAbort(iterator, signal);
       if (result.done === true) return;
