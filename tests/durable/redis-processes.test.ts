@@ -156,6 +156,25 @@ describe.skipIf(!reachable)("durable runs on Redis, across two server processes"
     expect(events.at(-1)?.event).toBe("rivulet:end");
   });
 
+  it("answers 204 on B to a resume at or past the end of a run that finished on A; a resume past a running run's last event ends with the run", async () => {
+    const onA = await start(a, 3, 1);
+    const runId = await runIdOf(onA);
+    expect((await onA.rest()).at(-1)?.event).toBe("rivulet:end");
+    // Its events are 1–3 and its end entry 4; past that is what an id from elsewhere may say.
+    for (const seq of [3, 4, 999_999_999_999_999]) {
+      const resumed = await fetch(url(b, `run=${runId}`), { headers: { Accept: "text/event-stream", "Last-Event-ID": `${runId}:${seq}` } });
+      expect([seq, resumed.status, await resumed.text()]).toStrictEqual([seq, 204, ""]);
+    }
+    const running = await start(a, 20, 10);
+    const runningId = await runIdOf(running);
+    await running.take(2);
+    const ahead = fetch(url(b, `run=${runningId}`), { headers: { Accept: "text/event-stream", "Last-Event-ID": `${runningId}:999999999999999` } });
+    expect((await running.rest()).at(-1)?.event).toBe("rivulet:end");
+    // It waited for the run (a resume's 200 goes with its first bytes), and had nothing left when the run ended: 204.
+    const resumed = await ahead;
+    expect([resumed.status, await resumed.text()]).toStrictEqual([204, ""]);
+  });
+
   it("stops through B (DELETE) a run running on A: A's finally ran with its signal aborted, and both watchers end", async () => {
     const onA = await start(a, 100_000, 10);
     const runId = await runIdOf(onA);

@@ -219,6 +219,43 @@ describe.skipIf(!reachable)("redisRunStore across two processes", () => {
     expect(await drain(b.watch(id, 4, never))).toMatchObject({ ids: [], error: undefined });
   });
 
+  it("ends a resume at or past the end of an ended run at once: quietly after rivulet:end, with the error after rivulet:error", async () => {
+    const [a, b] = twoProcesses("past-end");
+    const completed = await startRun(a);
+    await a.append(completed.id, tokens(1, 3));
+    await a.end(completed.id, endEntry(4), 60_000);
+    const failed = await startRun(a);
+    await a.append(failed.id, tokens(1, 3));
+    await a.end(failed.id, errorEntry(4, new RivuletError("INVALID_EVENT", "bad")), 60_000);
+    // 3: the last event; 4: the end entry itself; then far past it (the largest seq a run event id may carry).
+    for (const afterSeq of [3, 4, 5, 999_999_999_999_999]) {
+      expect(await drain(b.watch(completed.id, afterSeq, never))).toMatchObject({ ids: [], error: undefined });
+      const got = await drain(b.watch(failed.id, afterSeq, never));
+      expect(got.ids).toStrictEqual([]);
+      expect(got.error).toMatchObject({ code: "INVALID_EVENT", message: "bad" });
+      expect(isRunEnding(got.error)).toBe(true);
+    }
+  });
+
+  it("ends a watcher that resumed past the last entry of a running run when the run ends, without the entries it said it had", async () => {
+    const [a, b] = twoProcesses("past-running");
+    const completed = await startRun(a);
+    const failed = await startRun(a);
+    await a.append(completed.id, tokens(1, 2));
+    await a.append(failed.id, tokens(1, 2));
+    const farAhead = [drain(b.watch(completed.id, 999_999_999_999_999, never)), drain(b.watch(failed.id, 5, never))];
+    // Both are live on B before the runs go on.
+    await eventually(async () => (await a.watched(completed.id, 1)) && (await a.watched(failed.id, 1)), "B's watchers");
+    await a.append(completed.id, tokens(3, 4));
+    await a.append(failed.id, tokens(3, 6));
+    await a.end(completed.id, endEntry(5), 60_000);
+    await a.end(failed.id, errorEntry(7, new RivuletError("INVALID_EVENT", "bad")), 60_000);
+    const [quiet, failing] = await Promise.all(farAhead);
+    expect(quiet).toMatchObject({ ids: [], error: undefined });
+    expect(failing?.ids).toStrictEqual(ids(failed.id, [6]));
+    expect(failing?.error).toMatchObject({ code: "INVALID_EVENT" });
+  });
+
   it("fails the watchers of a run that ended with rivulet:error with its error, marked as the run's ending", async () => {
     const [a, b] = twoProcesses("error");
     const { id } = await startRun(a);
@@ -373,6 +410,8 @@ describe.skipIf(!reachable)("redisRunStore when the runner dies", () => {
     expect(await b.lookup(id)).toMatchObject({ found: "run", state: "lost" });
     expect(await codeOf(c.stop(id))).toBe("RUN_LOST");
     expect((await drain(c.watch(id, 2, never))).error).toMatchObject({ code: "RUN_LOST" });
+    // At the lost entry (seq 3) and past it too.
+    for (const afterSeq of [3, 999_999_999_999_999]) expect(await drain(c.watch(id, afterSeq, never))).toMatchObject({ ids: [], error: { code: "RUN_LOST" } });
     // Were A to come back, the run is not its any more.
     const back = makeStore(prefix);
     expect(await codeOf(back.append(id, [token(3)]))).toBe("RUN_LOST");

@@ -235,13 +235,16 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
       .exists(k.gone)
       .hmget(k.snap, "seq", "event", "data", "meta")
       .xrange(k.log, `${from}-0`, "+")
+      // The log's last entry: the run's end, when it has ended, even if it is at or before `afterSeq`.
+      .xrevrange(k.log, "+", "-", "COUNT", 1)
       .exec();
     if (!replies) throw new Error("The history read was discarded.");
     for (const [error] of replies) if (error) throw error;
-    const [info, gone, snap, log] = replies.map(([, value]) => value) as [
+    const [info, gone, snap, log, newest] = replies.map(([, value]) => value) as [
       Array<string | null>,
       number,
       Array<string | null>,
+      StreamEntry[],
       StreamEntry[],
     ];
     const [state, event, data, meta, compacted] = info;
@@ -269,6 +272,9 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
       if ("ending" in item) return { messages, upTo, ending: item.ending };
       messages.push(item.message);
     }
+    // A resume at or past the end (`afterSeq` ≥ the end's seq): nothing to replay, and the run is over all the same.
+    const last = newest[0] && readLogEntry(id, newest[0]);
+    if (last && "ending" in last) return { messages, upTo: Math.max(upTo, last.seq), ending: last.ending };
     return { messages, upTo, ending: undefined };
   };
 
@@ -397,10 +403,11 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
           /** The last seq the watcher has (or had no need of): the reader's copies of those are dropped. */
           let covered = afterSeq;
           const deliver = (item: RunItem): void => {
+            // The end is never dropped, whatever `afterSeq` said (as memoryRunStore's): a watcher past it ends with the run.
+            if ("ending" in item) return queue.endAfter(item.ending.failure);
             if (item.seq <= covered) return;
             covered = item.seq;
-            if ("ending" in item) queue.endAfter(item.ending.failure);
-            else queue.push(item.message);
+            queue.push(item.message);
           };
           const listener: RunListener = {
             item: (item) => (buffer ? buffer.push(item) : deliver(item)),
