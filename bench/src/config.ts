@@ -58,7 +58,7 @@ const QUICK: typeof FULL = {
 };
 
 const USAGE = `Usage: npm run bench -w bench -- [--quick] [--only <scenario>[,<scenario>]] [--docs | --no-docs] [--out <file>]
-       [--fanout-contenders <id>[,<id>]] [--runs <n>]
+       [--fanout-contenders <id>[,<id>]] [--fanout-subscribers <n>[,<n>]] [--runs <n>]
        npm run bench -w bench -- --merge <results.json> <results.json> … [--docs]
 
   --quick        a smoke run: few rounds, small N (under a minute)
@@ -69,6 +69,8 @@ const USAGE = `Usage: npm run bench -w bench -- [--quick] [--only <scenario>[,<s
   --out FILE     write the results JSON there (default: bench/results/latest.json, quick.json or partial.json)
   --fanout-contenders LIST
                  fan-out: only these contenders (ids, e.g. rivulet,rivulet-redis)
+  --fanout-subscribers LIST
+                 fan-out: these connection counts instead of the run's (e.g. 10000)
   --runs N       N whole runs one after the other, each saved as its own JSON (run-1.json …, or FILE-1.json … with --out);
                  the report (and with --docs the page) shows every run's targets, their median and the tables of the median run
   --merge FILES  measure nothing: render the results files of several runs as one page (printed; with --docs, into docs/)`;
@@ -78,6 +80,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   let docs: boolean | undefined;
   let out: string | undefined;
   let fanoutContenders: string[] | undefined;
+  let fanoutSubscribers: number[] | undefined;
   let runs = 1;
   let merge: string[] | undefined;
   const only: ScenarioName[] = [];
@@ -90,6 +93,12 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       const value = arg === "--fanout-contenders" ? argv[++i] : arg.slice("--fanout-contenders=".length);
       fanoutContenders = (value ?? "").split(",").filter((id) => id !== "");
       if (fanoutContenders.length === 0) throw new Error(`--fanout-contenders needs contender ids.\n\n${USAGE}`);
+    } else if (arg === "--fanout-subscribers" || arg.startsWith("--fanout-subscribers=")) {
+      const value = arg === "--fanout-subscribers" ? argv[++i] : arg.slice("--fanout-subscribers=".length);
+      fanoutSubscribers = (value ?? "").split(",").filter((count) => count !== "").map(Number);
+      if (fanoutSubscribers.length === 0 || !fanoutSubscribers.every((count) => Number.isInteger(count) && count > 0)) {
+        throw new Error(`--fanout-subscribers needs connection counts (whole numbers above 0).\n\n${USAGE}`);
+      }
     } else if (arg === "--out" || arg.startsWith("--out=")) {
       out = arg === "--out" ? argv[++i] : arg.slice("--out=".length);
       if (!out) throw new Error(`--out needs a file.\n\n${USAGE}`);
@@ -119,11 +128,15 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   return {
     quick,
     scenarios,
-    docs: docs ?? (merge === undefined && !quick && scenarios.length === SCENARIOS.length && fanoutContenders === undefined),
+    docs: docs ?? (merge === undefined && !quick && scenarios.length === SCENARIOS.length && fanoutContenders === undefined && fanoutSubscribers === undefined),
     ...(out === undefined ? {} : { out }),
     runs,
     ...(merge === undefined ? {} : { merge }),
     ...settings,
-    fanout: { ...settings.fanout, ...(fanoutContenders === undefined ? {} : { contenders: fanoutContenders }) },
+    fanout: {
+      ...settings.fanout,
+      ...(fanoutContenders === undefined ? {} : { contenders: fanoutContenders }),
+      ...(fanoutSubscribers === undefined ? {} : { subscribers: fanoutSubscribers }),
+    },
   };
 }
