@@ -39,6 +39,34 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   response's first write in a tick goes out at once, as a bare \`res.write\`. A handler
   that \`yield*\`s the subscription instead pays the generator per message and
   subscriber: see its row.
+- **10,000 subscribers over two processes on Redis, p99 < 100 ms (issue 16).** Each process
+  holds 5,000 connections and gets every message from its one \`XREAD BLOCK\`. Timed inside
+  the server processes (a probe around the topic reader's delivery, 180 messages, Intel Xeon
+  host at load ≈ 4.5 from other jobs, 2026-12-03): the hop from the publisher through Redis
+  to the reader is 3.1 ms at the median; handing the message to the 5,000 subscribers (the
+  broker's listener loop, each subscriber's queue passing it straight to its response) takes
+  3.5 ms (p90 12 ms); but the process is busy 71 ms at the median (p90 126 ms) before its event
+  loop is free again — the 5,000 \`res.write\`s, whose loopback TCP work the kernel charges
+  to the writer. That is ≈ 14 µs of wall time per connection for ≈ 7 µs of CPU (7.2–7.6 µs per
+  delivery over both processes, raw node:http's 6.4–6.9 µs in the same runs): the two servers,
+  the client process, Redis and the publisher share two cores, so each server has about half
+  of one. When a message takes more than the 100 ms between publishes, the next waits
+  (the p90 hop, 149 ms, is that queue), and p99 follows: 333–519 ms for the two processes
+  where raw node:http in one process read 160 ms and the one-process Redis row 227 ms. Rivulet's
+  own work per delivery is already about raw node's; what is left is the sockets' write cost,
+  which two processes on a 2-core host do not halve.
+- **The client's bundle ≤ 8 KB (issue 16).** Measured as the bundle section says: 14.3–15.0 KB
+  gzipped on 2026-12-03 (its figure moves with the packages' builds). Removing one module at a
+  time from the bundle (esbuild, the same app) shows what each costs gzipped: the superjson codec
+  with superjson ≈ 4.6 KB, the transport (\`reconnect\` + \`connect\` + \`response\` + the parser)
+  ≈ 4–5 KB, \`compileStream\` with \`encode\` and \`schema-plan\` ≈ 2.6 KB (the client uses it
+  to decode and validate; its server-side framing comes along), the durable-run client
+  (\`durable\`, \`run-reader\`, \`stop-run\`) ≈ 1.4 KB, \`defineContract\` ≈ 0.8 KB,
+  \`RivuletError\` with its code table ≈ 0.7 KB, the option checks ≈ 0.5 KB. With superjson left
+  out of the bundle altogether the rest still weighs ≈ 10.9 KB, so 8 KB is not a matter of
+  trimming messages: it needs superjson off the default path (the client imports
+  \`superjsonCodec\` as its default, so every app carries it) and the client's decode path apart
+  from the server's framing, or a smaller transport.
 - **Memory at 1,000 connections.** There Rivulet's RSS per connection reads several KB
   above raw node's while its heap per connection is the same: a few MB that do not grow
   with the connections (compiled code, heap growth steps), which at 10,000 connections
