@@ -44,7 +44,7 @@ function of(id: string, ...list: Figure[]): Figure[] {
 /** Every figure of a run that can be compared, in the order of the report. */
 function figures(results: BenchResults): Figure[] {
   const out: Figure[] = [];
-  const { throughput, fanout, parser, connect } = results;
+  const { throughput, fanout, parser, connect, bundle } = results;
   for (const row of throughput?.rows ?? []) {
     const at = `throughput ${SIZE[row.size]} · ${row.label}`;
     out.push(
@@ -86,6 +86,12 @@ function figures(results: BenchResults): Figure[] {
     ];
     // A client library's row reads from the Rivulet server: not a control.
     out.push(...(row.kind === "server" ? of(row.id, ...figures) : figures));
+  }
+  if (bundle) {
+    out.push(
+      { key: "bundle · @rivulet/client added to an app, minified", value: bundle.minified, better: "lower", format: (v) => `${int(v)} B` },
+      { key: "bundle · @rivulet/client added to an app, minified + gzipped", value: bundle.gzipped, better: "lower", format: (v) => `${int(v)} B` },
+    );
   }
   return out;
 }
