@@ -51,10 +51,16 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   delivery over both processes, raw node:http's 6.4–6.9 µs in the same runs): the two servers,
   the client process, Redis and the publisher share two cores, so each server has about half
   of one. When a message takes more than the 100 ms between publishes, the next waits
-  (the p90 hop, 149 ms, is that queue), and p99 follows: 333–519 ms for the two processes
-  where raw node:http in one process read 160 ms and the one-process Redis row 227 ms. Rivulet's
-  own work per delivery is already about raw node's; what is left is the sockets' write cost,
-  which two processes on a 2-core host do not halve.
+  (the p90 hop, 149 ms, is that queue), and p99 follows: 258–519 ms for the two processes
+  where raw node:http in one process read 160 ms and the one-process Redis row 227 ms. A CPU
+  profile of both server processes over 55 messages (\`inspector\`, started and stopped from the
+  reader) says where the busy time goes: the socket writes themselves (\`writeUtf8String\` and
+  \`writev\`, the system calls, loopback TCP included) 63–74 % of it, node's HTTP write path around
+  them (the response's cork and its \`nextTick\` uncork, \`write_\`, \`Socket._write\`) ≈ 10 %,
+  Rivulet's own code (the topic reader's loop, the writer's \`deliver\`) 1.5–2 %, GC ≈ 1 %.
+  Rivulet's work per delivery is already raw node's; what is left is the sockets' write cost,
+  which two processes on a 2-core host shared with their client, Redis and the publisher do
+  not halve. Nothing in the Redis path (\`broker.ts\`, \`topic-reader.ts\`) is worth tuning for it.
 - **The client's bundle ≤ 8 KB (issue 16).** Measured as the bundle section says: 14.3–15.0 KB
   gzipped on 2026-12-03 (its figure moves with the packages' builds). Removing one module at a
   time from the bundle (esbuild, the same app) shows what each costs gzipped: the superjson codec
