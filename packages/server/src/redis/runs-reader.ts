@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { StreamEntry } from "./entries.js";
 import { readLogEntry, type RunItem } from "./runs-entries.js";
+import type { FollowedLog, ReadLoop, RunReadPool } from "./runs-read-loop.js";
 
 /** The longest wait between two attempts to reach Redis, in ms. */
 const MAX_DELAY_MS = 2_000;
@@ -13,27 +14,27 @@ export interface RunListener {
 }
 
 /**
- * The one blocking `XREAD` of a process for a run's log: it fans each entry
- * out to the run's watchers in this process (as `TopicReader` does for a
- * topic), and stops reading after the run's end.
+ * A process's reader of a run's log: it learns where the log ends, has one
+ * of the store's read loops follow it from there (one `XREAD BLOCK` for
+ * many runs), and fans each entry out to the run's watchers in this process
+ * (as `TopicReader` does for a topic); it stops reading after the run's end.
  */
-export class RunReader {
+export class RunReader implements FollowedLog {
   readonly listeners = new Set<RunListener>();
   /** Listeners that are watchers (and not a `stop` waiting): what makes the run watched from this process. */
   watchers = 0;
-  #connection: Redis;
+  #lastId = "0-0";
+  #loop: ReadLoop | undefined;
   #stopped = false;
   #started: Promise<void>;
 
   constructor(
     private readonly client: Redis,
+    private readonly pool: RunReadPool,
     private readonly runId: string,
-    private readonly key: string,
-    private readonly blockMs: number,
+    readonly key: string,
     private readonly onError: (error: unknown) => void,
   ) {
-    this.#connection = client.duplicate();
-    this.#connection.on("error", onError);
     this.#started = this.#start(50);
   }
 
@@ -51,20 +52,40 @@ export class RunReader {
     return this.#stopped;
   }
 
+  get lastId(): string {
+    return this.#lastId;
+  }
+
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    // A blocked XREAD would hold quit() for up to blockMs; disconnect ends it now.
-    this.#connection.disconnect();
+    this.#loop?.remove(this);
+    this.#loop = undefined;
+  }
+
+  read(entries: StreamEntry[]): void {
+    for (const entry of entries) {
+      if (this.#stopped) return;
+      this.#lastId = entry[0];
+      let item: RunItem;
+      try {
+        item = readLogEntry(this.runId, entry);
+      } catch (error) {
+        this.onError(error);
+        continue;
+      }
+      for (const listener of [...this.listeners]) listener.item(item);
+      // Nothing follows a run's end: its loop stops reading it now rather than when its last watcher leaves.
+      if ("ending" in item) this.stop();
+    }
   }
 
   #start(delayMs: number): Promise<void> {
     // Asked on the shared client, ahead of any history read made after it (see `started`).
     const attempt = (this.client.xrevrange(this.key, "+", "-", "COUNT", 1) as Promise<StreamEntry[]>).then((newest) => {
       if (this.#stopped) return;
-      this.#loop(newest[0]?.[0] ?? "0-0").catch((error: unknown) => {
-        if (!this.#stopped) this.onError(error);
-      });
+      this.#lastId = newest[0]?.[0] ?? "0-0";
+      this.#loop = this.pool.add(this);
     });
     attempt.catch((error: unknown) => {
       if (this.#stopped) return;
@@ -74,44 +95,5 @@ export class RunReader {
       }, delayMs).unref?.();
     });
     return attempt;
-  }
-
-  async #loop(from: string): Promise<void> {
-    let lastId = from;
-    while (!this.#stopped) {
-      const reply = await this.#retrying(
-        () => this.#connection.xread("BLOCK", this.blockMs, "STREAMS", this.key, lastId) as Promise<Array<[string, StreamEntry[]]> | null>,
-      );
-      if (this.#stopped || !reply) continue;
-      for (const [, entries] of reply) {
-        for (const entry of entries) {
-          lastId = entry[0];
-          let item: RunItem;
-          try {
-            item = readLogEntry(this.runId, entry);
-          } catch (error) {
-            this.onError(error);
-            continue;
-          }
-          for (const listener of [...this.listeners]) listener.item(item);
-          // Nothing follows a run's end: the connection is released now rather than when its last watcher leaves.
-          if ("ending" in item) this.stop();
-        }
-      }
-    }
-  }
-
-  async #retrying<T>(command: () => Promise<T>): Promise<T> {
-    let delayMs = 50;
-    for (;;) {
-      try {
-        return await command();
-      } catch (error) {
-        if (this.#stopped) throw error;
-        this.onError(error);
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
-      }
-    }
   }
 }

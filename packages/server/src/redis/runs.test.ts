@@ -105,6 +105,7 @@ describe("redisRunStore options", () => {
     [{ keyPrefix: 1 }],
     [{ queueSize: 1.5 }],
     [{ blockMs: -1 }],
+    [{ readConnections: 0 }],
     [{ expiredKeptMs: "1h" }],
     [{ onError: "log" }],
   ])("refuses %o with INVALID_OPTION", (options) => {
@@ -175,26 +176,69 @@ describe.skipIf(!reachable)("redisRunStore across two processes", () => {
     }
   });
 
-  it("reads a run with one blocking connection per process, however many watch it there", async () => {
-    const prefix = newPrefix("one-reader");
-    const name = `h1-one-reader-${Math.random().toString(36).slice(2)}`;
+  it("reads every run watched in a process over at most readConnections connections, however many runs and watchers", async () => {
+    const prefix = newPrefix("read-loops");
+    const name = `p5-read-loops-${Math.random().toString(36).slice(2)}`;
     // Named, so that its connections are told apart from those of any other test using the Redis.
     const client = new Redis(REDIS_URL, { connectionName: name });
     cleanups.push(() => void client.quit());
     const a = makeStore(prefix);
-    const b = makeStore(prefix, { client });
-    const runs = [await startRun(a), await startRun(a)];
-    const controller = new AbortController();
-    cleanups.push(() => controller.abort());
-    const watchers = runs.flatMap(({ id }) => Array.from({ length: 5 }, () => b.watch(id, -1, controller.signal)[Symbol.asyncIterator]()));
-    for (const watcher of watchers) expect((await watcher.next()).value?.event).toBe("rivulet:run");
+    // A read blocks for ten minutes: a run joining a loop whose read is blocked is read only if the loop is woken.
+    const b = makeStore(prefix, { client, readConnections: 3, blockMs: 600_000 });
     const named = async (): Promise<number> =>
       ((await (admin as Redis).client("LIST")) as string).split("\n").filter((line) => line.includes(` name=${name} `)).length;
-    // The client itself and one reader per run: ten watchers, two runs.
-    expect(await named()).toBe(3);
+    const runs: RunInfo[] = [];
+    for (let n = 0; n < 12; n++) runs.push(await startRun(a));
+    const controller = new AbortController();
+    cleanups.push(() => controller.abort());
+    const watchers: Array<AsyncIterator<{ id: string }>> = [];
+    for (const { id } of runs) {
+      // One at a time, each once the loops read the runs before it: most join a loop blocked in its read.
+      const pair = [b.watch(id, -1, controller.signal), b.watch(id, 0, controller.signal)].map((watcher) => watcher[Symbol.asyncIterator]());
+      expect((await pair[0]?.next())?.value?.id).toBe(`${id}:0`);
+      await a.append(id, [token(1)]);
+      for (const watcher of pair) expect((await watcher.next()).value?.id).toBe(`${id}:1`);
+      watchers.push(...pair);
+    }
+    // The client itself and three read loops, for twelve runs and twenty-four watchers.
+    expect(await named()).toBe(4);
+    // Each run's next entries reach its watchers, in order, through the shared loops.
+    await Promise.all(runs.map(({ id }) => a.append(id, tokens(2, 3))));
+    for (const watcher of watchers) {
+      const got = [(await watcher.next()).value?.id, (await watcher.next()).value?.id];
+      expect(got.map((seen) => seen?.slice(seen.indexOf(":") + 1))).toStrictEqual(["2", "3"]);
+    }
     controller.abort();
-    // Once nobody watches a run here, its reader's connection is closed.
-    await eventually(async () => (await named()) === 1, "the readers to close");
+    // Once nobody watches a run here, no loop reads it; a loop reading none closes its connection.
+    await eventually(async () => (await named()) === 1, "the read loops to close");
+  });
+
+  it("keeps each run's entries in order and once across runs sharing one read loop, as watchers join and leave and runs end", async () => {
+    const [a, b] = twoProcesses("shared-loop", { readConnections: 1 });
+    const runs: string[] = [];
+    for (let n = 0; n < 8; n++) runs.push((await startRun(a)).id);
+    const watching: Array<[string, number, number, Promise<Watched>]> = [];
+    const leaving = new AbortController();
+    for (let seq = 1; seq <= 60; seq++) {
+      for (const [index, id] of runs.entries()) {
+        // Run `index` ends after 20 + 5 × index entries: some loops' logs go while others go on.
+        const last = 20 + 5 * index;
+        if (seq < last) void a.append(id, [token(seq)]);
+        else if (seq === last) void a.end(id, endEntry(seq), 60_000);
+        if (seq % 7 === index % 7 && seq < last) watching.push([id, seq - 3, last, drain(b.watch(id, seq - 3, never))]);
+      }
+      // Watchers of run 0 that leave early: their run goes on for the others.
+      if (seq % 9 === 0) void drain(b.watch(runs[0] as string, seq, leaving.signal));
+      if (seq === 30) leaving.abort();
+      if (seq % 10 === 0) await sleep(1);
+    }
+    expect(watching.length).toBeGreaterThan(30);
+    for (const [id, afterSeq, last, got] of watching) {
+      const watched = await got;
+      expect(watched.error).toBeUndefined();
+      const from = Math.max(afterSeq + 1, 0);
+      expect(watched.ids).toStrictEqual(ids(id, Array.from({ length: last - from }, (_, i) => from + i)));
+    }
   });
 
   it("skips entries appended again (a command ioredis resent after a broken connection), and refuses appends to an ended run", async () => {

@@ -9,6 +9,7 @@ import type { BrokerMessage } from "../broker/types.js";
 import type { StreamEntry } from "./entries.js";
 import { RunAppends } from "./runs-appends.js";
 import { entryArgs, itemOf, readLogEntry, runKeys, type RunItem } from "./runs-entries.js";
+import { RunReadPool } from "./runs-read-loop.js";
 import { RunReader, type RunListener } from "./runs-reader.js";
 import { APPEND, CHECK, COMPACT, END, SWEEP, WATCHING } from "./runs-scripts.js";
 import { brokerFailure, isReplyError, reaching } from "./unavailable.js";
@@ -20,14 +21,15 @@ export interface RedisRunStoreOptions {
    */
   url?: string;
   /**
-   * An ioredis client to use (and not to close). Each watched run's reader
-   * and the stop subscription use `client.duplicate()`.
+   * An ioredis client to use (and not to close). The read loops (see
+   * `readConnections`) and the stop subscription use `client.duplicate()`.
    */
   client?: Redis;
   /**
    * Prefix of every key the store writes (`<prefix>run:<id>:…` for a run,
    * `<prefix>runner:<process>…` and `<prefix>runners` for the processes that
-   * run them) and of its stop channel, `<prefix>run-stop`. Every process
+   * run them, `<prefix>reader:<process>:<n>` to wake a process's read loops)
+   * and of its stop channel, `<prefix>run-stop`. Every process
    * sharing runs uses the same prefix, and the same options.
    * @default "rivulet:"
    */
@@ -39,10 +41,18 @@ export interface RedisRunStoreOptions {
    */
   queueSize?: number;
   /**
-   * How long one `XREAD BLOCK` of a run's reader waits before it is issued again, in ms.
+   * How long one `XREAD BLOCK` of a read loop waits before it is issued again, in ms.
    * @default 5000
    */
   blockMs?: number;
+  /**
+   * Connections at most that read the logs of the runs watched in this
+   * process, each with one `XREAD BLOCK` over the logs of its share of
+   * them: however many runs are watched here, the process holds no more
+   * (a loop's connection is opened with its first run, closed after its last).
+   * @default 4
+   */
+  readConnections?: number;
   /**
    * How long a runner process may go silent before its runs are declared
    * lost, in ms: it refreshes a key with this time to live every third of
@@ -79,8 +89,9 @@ type History =
 
 /**
  * The run store for several server processes: a run's history is a Redis
- * stream (one `XREAD BLOCK` per watched run and process fans it out to that
- * process's watchers), its state a hash changed only by Lua scripts, stops
+ * stream (a process reads the logs of all the runs watched in it over at
+ * most `readConnections` connections, each one `XREAD BLOCK` over many logs,
+ * and fans each entry out to its watchers), its state a hash changed only by Lua scripts, stops
  * travel by pub/sub, and each runner process keeps a liveness key: when it
  * dies, the first process to notice (a watcher's, a lookup's, or any
  * process's periodic sweep of dead runners) marks its runs lost, and every
@@ -103,6 +114,7 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
     keyPrefix: option.string,
     queueSize: option.positiveInteger,
     blockMs: option.timerMs,
+    readConnections: option.positiveInteger,
     runnerTtlMs: option.timerMs,
     expiredKeptMs: option.timerMs,
     onError: option.function,
@@ -113,6 +125,7 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
   const prefix = options.keyPrefix ?? "rivulet:";
   const queueSize = options.queueSize ?? 1000;
   const blockMs = options.blockMs ?? 5000;
+  const readConnections = options.readConnections ?? 4;
   const runnerTtlMs = options.runnerTtlMs ?? 10_000;
   const expiredKeptMs = options.expiredKeptMs ?? 3_600_000;
   const report = options.onError ?? ((error: unknown) => console.warn("[rivulet] redis run store:", error));
@@ -136,6 +149,7 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
   const beatMs = Math.max(Math.floor(runnerTtlMs / 3), 1);
   const local = new Map<string, LocalRun>();
   const readers = new Map<string, RunReader>();
+  const readPool = new RunReadPool(client, `${prefix}reader:${instance}:`, readConnections, blockMs, onError);
   /** The appends of this process's runs. */
   const appends = new Map<string, RunAppends>();
   let subscription: { connection: Redis; ready: Promise<void> } | undefined;
@@ -208,7 +222,7 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
   const listen = (id: string, listener: RunListener, watcher: boolean): RunReader => {
     let reader = readers.get(id);
     if (!reader) {
-      reader = new RunReader(client, id, runKeys(prefix, id).log, blockMs, onError);
+      reader = new RunReader(client, readPool, id, runKeys(prefix, id).log, onError);
       readers.set(id, reader);
     }
     reader.listeners.add(listener);
@@ -473,11 +487,13 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
         reader.stop();
       }
       readers.clear();
+      readPool.close();
       subscription?.connection.disconnect();
       subscription = undefined;
       const connected = client.status === "ready";
       // The runs of this process are not served any more: any process marks them lost at its next heartbeat.
       if (connected && local.size > 0) await client.multi().del(runnerKey).zadd(runnersKey, 0, instance).exec().catch(onError);
+      if (connected) await client.del(...readPool.wakeKeys).catch(onError);
       local.clear();
       appends.clear();
       if (!ownsClient) return;
