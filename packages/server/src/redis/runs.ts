@@ -90,12 +90,12 @@ type History =
 /**
  * The run store for several server processes: a run's history is a Redis
  * stream (a process reads the logs of all the runs watched in it over at
- * most `readConnections` connections, each one `XREAD BLOCK` over many logs,
- * and fans each entry out to its watchers), its state a hash changed only by Lua scripts, stops
- * travel by pub/sub, and each runner process keeps a liveness key: when it
- * dies, the first process to notice (a watcher's, a lookup's, or any
- * process's periodic sweep of dead runners) marks its runs lost, and every
- * watcher in every process ends with `RUN_LOST`.
+ * most `readConnections` connections, each one `XREAD BLOCK` over many
+ * logs, and fans each entry out to its watchers), its state a hash changed
+ * only by Lua scripts, stops travel by pub/sub, and each runner process
+ * keeps a liveness key: when it dies, the first process to notice (a
+ * watcher's, a lookup's, or any process's periodic sweep of dead runners)
+ * marks its runs lost, and every watcher in every process ends with `RUN_LOST`.
  *
  * Its scripts reach keys of other runs and processes than those they are
  * given, so it needs a single Redis (or a primary with replicas), not a Cluster.
