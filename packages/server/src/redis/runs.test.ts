@@ -213,6 +213,34 @@ describe.skipIf(!reachable)("redisRunStore across two processes", () => {
     await eventually(async () => (await named()) === 1, "the read loops to close");
   });
 
+  it("reads on after a read loop's connection is killed: every entry once, in order", async () => {
+    const prefix = newPrefix("loop-killed");
+    const name = `p5-loop-killed-${Math.random().toString(36).slice(2)}`;
+    const client = new Redis(REDIS_URL, { connectionName: name });
+    cleanups.push(() => void client.quit());
+    const a = makeStore(prefix);
+    const b = makeStore(prefix, { client, readConnections: 1 });
+    const runs = [(await startRun(a)).id, (await startRun(a)).id];
+    const watching = runs.map((id) => drain(b.watch(id, 0, never)));
+    for (const id of runs) await a.append(id, tokens(1, 3));
+    await eventually(async () => (await a.watched(runs[1] as string, 1)) && (await a.watched(runs[0] as string, 1)), "B's watchers");
+    const loops = async (): Promise<string[]> =>
+      ((await (admin as Redis).client("LIST")) as string)
+        .split("\n")
+        .filter((line) => line.includes(` name=${name} `) && line.includes(" cmd=xread"))
+        .map((line) => /(?:^| )id=(\d+)/.exec(line)?.[1] ?? "");
+    await eventually(async () => (await loops()).length === 1, "the read loop to block");
+    for (const id of await loops()) await (admin as Redis).client("KILL", "ID", id);
+    for (const id of runs) {
+      await a.append(id, tokens(4, 6));
+      await a.end(id, endEntry(7), 60_000);
+    }
+    for (const [n, got] of (await Promise.all(watching)).entries()) {
+      expect(got.error).toBeUndefined();
+      expect(got.ids).toStrictEqual(ids(runs[n] as string, [1, 2, 3, 4, 5, 6]));
+    }
+  });
+
   it("keeps each run's entries in order and once across runs sharing one read loop, as watchers join and leave and runs end", async () => {
     const [a, b] = twoProcesses("shared-loop", { readConnections: 1 });
     const runs: string[] = [];
