@@ -286,5 +286,5 @@ function frame(item: unknown, compiled: CompiledStream): string {
   if (shared !== undefined) return shared;
   // Whatever the handler yielded; a value that is no event fails in `encode` or here, as INVALID_EVENT or a 500.
   const { event, data, id, retry } = item as Yielded;
-  return compiled.frame(event, compiled.encode(event, data), id, retry);
+  return compiled.encodeFrame(event, data, id, retry);
 }

@@ -56,6 +56,12 @@ export interface CompiledStream {
    */
   frame(event: string, encoded: EncodedData, id?: string, retry?: number): string;
   /**
+   * `frame(event, encode(event, data), id, retry)` in one call, with one look-up
+   * of the event: what a server writes for every event a handler yields.
+   * @throws {RivuletError} as {@link CompiledStream.encode} and {@link CompiledStream.frame}.
+   */
+  encodeFrame(event: string, data: unknown, id?: string, retry?: number): string;
+  /**
    * Decodes one received event's data and parses it by its schema.
    * @throws {RivuletError} `INVALID_EVENT` for an unknown event, data the codec cannot read or that fails its schema.
    */
@@ -67,31 +73,51 @@ interface EventPlan {
   schema: ZodType;
   /** Whether a parsed value may differ from a valid input (transforms, defaults, coercion). */
   reshapes: boolean;
-  /** The codec's encoder for values that passed the schema. */
-  encodeParsed: (value: unknown) => EncodedData;
+  /**
+   * The codec's encoder for the values `encode` is given before the schema
+   * reshapes them: parsed ones when validating, the handler's otherwise.
+   */
+  encodeValue: (value: unknown) => EncodedData;
+  /** `event: <name>\n`, and the same followed by `id: `: the heads of the fast frame, made once. */
+  head: string;
+  idHead: string;
 }
 
 /** @example const ticker = compileStream(contract.ticker, { codec: superjsonCodec, validate: true }); */
 export function compileStream(stream: AnyStream, options: CompileOptions): CompiledStream {
   const { validate } = options;
   const codec = options.ignoreStreamCodec === true ? options.codec : codecOf(stream, options.codec);
+  const encodeAny = (value: unknown): EncodedData => codec.encode(value);
   const plans = new Map<string, EventPlan>();
   for (const [name, schema] of Object.entries(stream.events)) {
     const reshapes = !outputIsInput(schema);
-    const planned = reshapes ? undefined : codec.forSchema?.(schema);
-    plans.set(name, { schema, reshapes, encodeParsed: planned ?? ((value) => codec.encode(value)) });
+    // Validated, a value that passed a schema which only checks has the schema's shape; not
+    // validated, it may have any, and only an encoder that checks the shape may be planned.
+    const planned = validate ? (reshapes ? undefined : codec.forSchema?.(schema)) : codec.forUnchecked?.(schema);
+    const head = `event: ${name}\n`;
+    plans.set(name, { schema, reshapes, encodeValue: planned ?? encodeAny, head, idHead: `${head}id: ` });
   }
   // The built-in codecs write `JSON.stringify` output, which never holds a raw CR or LF.
   const lineFree = codec === jsonCodec || codec === superjsonCodec;
 
-  const frame = (event: string, encoded: EncodedData, id?: string, retry?: number): string => {
+  const encodeWith = (plan: EventPlan, event: string, data: unknown): EncodedData => {
+    if (!validate) return plan.encodeValue(data);
+    const parsed = parseSent(event, plan, data);
+    if (!plan.reshapes) return plan.encodeValue(parsed);
+    // Back to the input form (stripped of unknown keys, defaults filled in) where the schema
+    // can say it (`z.codec`, `default`, `catch`, `coerce`); a one-way `transform` cannot, and
+    // the data travels as the handler gave it, which the schema has just accepted.
+    return codec.encode(inputForm(plan.schema, parsed, data));
+  };
+  /** `plan` is the event's, or `undefined` for one the contract does not name (the run event). */
+  const frameWith = (plan: EventPlan | undefined, event: string, encoded: EncodedData, id?: string, retry?: number): string => {
     if (retry !== undefined || !lineFree || (id !== undefined && !isPlainId(id))) {
       if (id === END_EVENT_ID) throw reservedId();
       return encodeEvent({ event, data: encoded.data, id, retry, meta: encoded.meta });
     }
     // The common case, framed without `encodeEvent`'s checks that cannot fail here: the event
     // name is one of the contract's, which refuses CR and LF, and data and meta are JSON text.
-    const head = id === undefined ? `event: ${event}\n` : `event: ${event}\nid: ${id}\n`;
+    const head = plan === undefined ? `event: ${event}\n${id === undefined ? "" : `id: ${id}\n`}` : id === undefined ? plan.head : `${plan.idHead}${id}\n`;
     return encoded.meta === undefined
       ? `${head}data: ${encoded.data}\n\n`
       : `${head}meta: ${encoded.meta}\ndata: ${encoded.data}\n\n`;
@@ -101,6 +127,8 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
     if (id === END_EVENT_ID) throw reservedId();
     return encodeEvent({ data: encoded.data, id, retry, meta: encoded.meta });
   };
+  // Chosen once: a stream in Rivulet's own dialect frames every event as it always has.
+  const named = namesMessage(stream);
 
   const planOf = (event: string): EventPlan => {
     const plan = plans.get(event);
@@ -112,21 +140,20 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
     stream,
     codec,
     encode(event, data) {
-      const plan = planOf(event);
-      if (!validate) return codec.encode(data);
-      const parsed = parseSent(event, plan, data);
-      if (!plan.reshapes) return plan.encodeParsed(parsed);
-      // Back to the input form (stripped of unknown keys, defaults filled in) where the schema
-      // can say it (`z.codec`, `default`, `catch`, `coerce`); a one-way `transform` cannot, and
-      // the data travels as the handler gave it, which the schema has just accepted.
-      return codec.encode(inputForm(plan.schema, parsed, data));
+      return encodeWith(planOf(event), event, data);
     },
     check(event, data) {
       const plan = planOf(event);
       return !validate && !plan.reshapes ? data : parseSent(event, plan, data);
     },
-    // Chosen once: a stream in Rivulet's own dialect frames every event as it always has.
-    frame: namesMessage(stream) ? frame : (event, encoded, id, retry) => event === "message" ? unnamed(encoded, id, retry) : frame(event, encoded, id, retry),
+    frame(event, encoded, id, retry) {
+      return !named && event === "message" ? unnamed(encoded, id, retry) : frameWith(plans.get(event), event, encoded, id, retry);
+    },
+    encodeFrame(event, data, id, retry) {
+      const plan = planOf(event);
+      const encoded = encodeWith(plan, event, data);
+      return !named && event === "message" ? unnamed(encoded, id, retry) : frameWith(plan, event, encoded, id, retry);
+    },
     decode(event, data, meta) {
       const plan = planOf(event);
       let value: unknown;

@@ -25,19 +25,35 @@ function defOf(schema: ZodType): SchemaDef {
 }
 
 /**
- * Where the Dates are in every value a schema outputs, as superjson paths
- * (`[]` when there are none, `[""]` at the root is the value itself), when
- * that is fixed by the schema alone: objects with required keys, arrays and
- * nullables of Date-free schemas, strings, finite numbers, booleans, null,
- * enums, literals and Dates. `undefined` for anything else — optional keys,
- * Dates under arrays or unions, Maps, BigInts, transforms — whose output only
- * a walk of the value can describe.
+ * What a schema fixes of every value it outputs: where the Dates are, as
+ * superjson paths (`[]` when there are none, `[""]` at the root is the value
+ * itself), and a check that an unchecked value has that shape.
  */
-export function datePathsOf(schema: ZodType): string[] | undefined {
+export interface Shape {
+  readonly dates: readonly string[];
+  /**
+   * Whether `value` is made only of plain objects (the schema's keys, in its
+   * order), arrays, JSON primitives (finite numbers other than `-0`) and valid
+   * Dates, with the Dates exactly at `dates`: a value superjson writes as its
+   * `JSON.stringify` with those Dates in its meta. `false` says nothing: the
+   * value may still be plain, and is then left to a walk.
+   */
+  readonly fits: (value: unknown) => boolean;
+}
+
+/**
+ * The shape of every value a schema outputs, when that is fixed by the schema
+ * alone: objects with required keys, arrays and nullables of Date-free
+ * schemas, strings, finite numbers, booleans, null, enums, literals and
+ * Dates. `undefined` for anything else — optional keys, Dates under arrays or
+ * unions, Maps, BigInts, transforms — whose output only a walk of the value
+ * can describe.
+ */
+export function shapeOf(schema: ZodType): Shape | undefined {
   return plan(schema, [], 0);
 }
 
-function plan(schema: ZodType, path: string[], depth: number): string[] | undefined {
+function plan(schema: ZodType, path: string[], depth: number): Shape | undefined {
   if (depth > 32) return undefined;
   const def = defOf(schema);
   switch (def.type) {
@@ -45,35 +61,96 @@ function plan(schema: ZodType, path: string[], depth: number): string[] | undefi
     case "number":
     case "boolean":
     case "null":
-      return [];
+      return LEAF;
     case "enum":
-      return Object.values(def.entries ?? {}).every(isJsonPrimitive) ? [] : undefined;
+      return Object.values(def.entries ?? {}).every(isJsonPrimitive) ? LEAF : undefined;
     case "literal":
-      return (def.values ?? []).every(isJsonPrimitive) ? [] : undefined;
+      return (def.values ?? []).every(isJsonPrimitive) ? LEAF : undefined;
     case "date":
-      return [path.length === 0 ? "" : path.join(".")];
+      return { dates: [path.length === 0 ? "" : path.join(".")], fits: isValidDate };
     case "object": {
       if (def.catchall !== undefined || !def.shape) return undefined;
       const dates: string[] = [];
+      const keys: string[] = [];
+      const checks: Array<(value: unknown) => boolean> = [];
       for (const [key, child] of Object.entries(def.shape)) {
-        const childDates = plan(child, [...path, escapeSegment(key)], depth + 1);
-        if (childDates === undefined) return undefined;
-        dates.push(...childDates);
+        const childShape = plan(child, [...path, escapeSegment(key)], depth + 1);
+        if (childShape === undefined) return undefined;
+        dates.push(...childShape.dates);
+        keys.push(key);
+        checks.push(childShape.fits);
       }
       // A Date at the root path "" and a key named "" would read the same: leave that to the walk.
-      return dates.includes("") ? undefined : dates;
+      return dates.includes("") ? undefined : { dates, fits: objectFits(keys, checks) };
     }
     case "array":
     case "nullable": {
       const inner = def.type === "array" ? def.element : def.innerType;
       if (!inner) return undefined;
-      const innerDates = plan(inner, path, depth + 1);
+      const innerShape = plan(inner, path, depth + 1);
       // Dates under an array or a nullable sit at paths that vary with the value.
-      return innerDates !== undefined && innerDates.length === 0 ? [] : undefined;
+      if (innerShape === undefined || innerShape.dates.length > 0) return undefined;
+      return { dates: [], fits: def.type === "array" ? arrayFits(innerShape.fits) : nullableFits(innerShape.fits) };
     }
     default:
       return undefined;
   }
+}
+
+/**
+ * A primitive in a Date-free place: whatever the schema says is there, any
+ * JSON primitive is written as the walk would write it. `-0`, NaN and the
+ * infinities are not JSON: superjson writes them with a meta of their own.
+ */
+const LEAF: Shape = {
+  dates: [],
+  fits: (value) => {
+    switch (typeof value) {
+      case "string":
+      case "boolean":
+        return true;
+      case "number":
+        return Number.isFinite(value) && (value !== 0 || 1 / value > 0);
+      default:
+        return value === null;
+    }
+  },
+};
+
+/** A Date with an ISO string, as superjson's walk recognises one (its prototype, not `instanceof`). */
+function isValidDate(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Date.prototype && !Number.isNaN((value as Date).getTime());
+}
+
+/** An array of `fits` items. Indexed, not `every`: a hole is `undefined` to the walk, which is not plain. */
+function arrayFits(fits: (value: unknown) => boolean): (value: unknown) => boolean {
+  return (value) => {
+    if (!Array.isArray(value)) return false;
+    for (let i = 0; i < value.length; i++) if (!fits(value[i])) return false;
+    return true;
+  };
+}
+
+function nullableFits(fits: (value: unknown) => boolean): (value: unknown) => boolean {
+  return (value) => value === null || fits(value);
+}
+
+/**
+ * A plain object with exactly `keys`, in that order (`for…in` order, which is
+ * `JSON.stringify`'s and the walk's, so the Dates come in the planned order).
+ */
+function objectFits(keys: readonly string[], checks: ReadonlyArray<(value: unknown) => boolean>): (value: unknown) => boolean {
+  return (value) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return false;
+    let i = 0;
+    for (const key in value) {
+      if (key !== keys[i] || !(checks[i] as (value: unknown) => boolean)((value as Record<string, unknown>)[key])) return false;
+      i++;
+    }
+    return i === keys.length;
+  };
 }
 
 function isJsonPrimitive(value: unknown): boolean {
