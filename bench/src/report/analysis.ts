@@ -163,7 +163,7 @@ export const DURABLE_ANALYSIS = {
     "then appends one history entry (the encoded data, with its `seq`) to the store, which makes one framed message of it that all the run's " +
     "watchers share; each watcher writes it, from inside the store's push, or from its queue while its socket is behind (as here, where the " +
     "generator outruns the reader). With one reader, durability is that entry and that push instead of the generator's pull. On Redis each event is also an `XADD` to the run's stream (one script call per run at a time, what the generator yields meanwhile batched into the next) and comes " +
-    "back to the process's watchers through its one `XREAD BLOCK` for the run, decoded once, before it is written: Redis round trips and " +
+    "back to the process's watchers through its blocking read (one `XREAD BLOCK` shared by the runs it watches), decoded once, before it is written: Redis round trips and " +
     "the decoding are the rest of its cost. The work per event does not grow with the watchers: the encoding is the runner's, once, and the framed " +
     "message is shared.",
   joiners:
