@@ -3,6 +3,7 @@ import { hono } from "./hono.js";
 import { raw } from "./raw.js";
 import { rivuletDurableMemory, rivuletDurableRedis } from "./rivulet-durable.js";
 import { rivuletRedis, rivuletRedis2 } from "./rivulet-redis.js";
+import { rivuletEmit } from "./rivulet-emit.js";
 import { rivuletDefault, rivuletJson, rivuletJsonNoValidate, rivuletNoValidate, rivuletYield } from "./rivulet.js";
 import { rivuletTrpc } from "./rivulet-trpc.js";
 import { trpc } from "./trpc.js";
@@ -15,6 +16,7 @@ export const CONTENDERS: readonly Contender[] = [
   rivuletNoValidate,
   rivuletJson,
   rivuletDefault,
+  rivuletEmit,
   trpc,
   rivuletTrpc,
   betterSse,

@@ -7,6 +7,7 @@ export type ContenderId =
   | "rivulet-novalidate"
   | "rivulet-json"
   | "rivulet-json-novalidate"
+  | "rivulet-emit"
   | "rivulet-yield"
   | "rivulet-redis"
   | "rivulet-redis-2"
