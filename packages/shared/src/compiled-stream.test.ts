@@ -253,3 +253,26 @@ describe("compileStream: a stream's dialect on the wire", () => {
     expect(inputCodecOf(dialects.own, jsonCodec)).toBe(jsonCodec);
   });
 });
+
+describe("compileStream: validating schemas without checks", () => {
+  const checked = defineContract({
+    s: stream({ events: { n: z.object({ n: z.number().min(0), at: z.date() }), plain: z.object({ n: z.number(), at: z.date() }) } }),
+  });
+
+  it.each([jsonCodec, superjsonCodec])("still refuses what a schema's checks refuse, and what a plain schema's types refuse ($name codec)", (codec) => {
+    const compiled = compileStream(checked.s, { codec, validate: true });
+    expect(() => compiled.encode("n", { n: -1, at: new Date(0) })).toThrow(expect.objectContaining({ code: "INVALID_EVENT" }));
+    expect(() => compiled.encode("plain", { n: "1", at: new Date(0) })).toThrow(expect.objectContaining({ code: "INVALID_EVENT" }));
+    expect(() => compiled.encode("plain", { n: 1, at: new Date(Number.NaN) })).toThrow(expect.objectContaining({ code: "INVALID_EVENT" }));
+    expect(() => compiled.encode("plain", { n: Number.NaN, at: new Date(0) })).toThrow(expect.objectContaining({ code: "INVALID_EVENT" }));
+    expect(() => compiled.encode("plain", { n: Number.POSITIVE_INFINITY, at: new Date(0) })).toThrow(expect.objectContaining({ code: "INVALID_EVENT" }));
+  });
+
+  it.each([jsonCodec, superjsonCodec])("strips unknown keys and writes -0 as the schema's output does ($name codec)", (codec) => {
+    const compiled = compileStream(checked.s, { codec, validate: true });
+    const at = new Date(0);
+    expect(compiled.encode("plain", { n: 1, at, extra: new Date(1) })).toStrictEqual(codec.encode({ n: 1, at }));
+    expect(compiled.encode("plain", { at, n: 2 })).toStrictEqual(codec.encode({ n: 2, at }));
+    expect(compiled.encode("plain", { n: -0, at })).toStrictEqual(codec.encode({ n: 0, at }));
+  });
+});
