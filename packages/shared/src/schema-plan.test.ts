@@ -128,8 +128,9 @@ describe("shapeOf: validates", () => {
     list: z.array(z.object({ x: z.string().nullable() })),
   });
 
-  it("is true for a schema that checks types only", () => {
+  it("is true for a schema that checks types only, custom messages or not", () => {
     expect(shapeOf(Plain)?.validates).toBe(true);
+    expect(shapeOf(z.object({ s: z.string({ error: "a string, please" }) }))?.validates).toBe(true);
   });
 
   it.each([

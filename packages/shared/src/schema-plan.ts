@@ -114,8 +114,11 @@ function plan(schema: ZodType, path: string[], depth: number): Shape | undefined
   }
 }
 
-/** What a schema's definition may hold besides its checks: its type and its parts. */
-const STRUCTURE = new Set(["type", "shape", "catchall", "element", "innerType", "entries", "values"]);
+/**
+ * What a schema's definition may hold besides its checks: its type, its parts,
+ * and `error`, a custom message for a failure, which a value that fits does not have.
+ */
+const STRUCTURE = new Set(["type", "shape", "catchall", "element", "innerType", "entries", "values", "error"]);
 
 /**
  * Whether a schema checks nothing but its type: no `checks` (bounds,
