@@ -37,8 +37,9 @@ export class EmitSource implements Source {
   /** The queue overflowed before the writer started: the failure waits for it, so that `stop()` runs. */
   #overflowed = false;
   #ending: Ending | undefined;
-  /** The cleanup function the handler returned, or its promise (which may resolve to one). */
+  /** The cleanup function the handler returned (or its promise resolved to). */
   #cleanup: (() => unknown) | undefined;
+  /** The promise an `async` handler returned, which may resolve to a cleanup after the stream is over. */
   #pending: PromiseLike<unknown> | undefined;
   /** The resolvers of `drained()` calls made while events were waiting. */
   #waiters: (() => void)[] = [];
@@ -67,12 +68,7 @@ export class EmitSource implements Source {
         this.#queue.push(event);
         return false;
       case "refused":
-        this.#fail(
-          new RivuletError(
-            "INVALID_HANDLERS",
-            "emit() was called by a handler that returned an async iterable: a handler either yields its events or emits them, not both.",
-          ),
-        );
+        this.#fail(bothStyles());
         return false;
       case "done":
         return false;
@@ -115,10 +111,8 @@ export class EmitSource implements Source {
 
   /** The handler returned an async iterable: its events are pulled, and `emit` fails the stream. */
   refuse(): void {
-    const emitted = this.#queue.length > 0;
     this.#state = "refused";
-    this.#queue = [];
-    if (emitted) this.emit(undefined);
+    if (this.#queue.length > 0) this.#fail(bothStyles());
   }
 
   resume(): void {
@@ -194,6 +188,13 @@ export class EmitSource implements Source {
     this.#waiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+function bothStyles(): RivuletError {
+  return new RivuletError(
+    "INVALID_HANDLERS",
+    "emit() was called by a handler that returned an async iterable: a handler either yields its events or emits them, not both.",
+  );
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
