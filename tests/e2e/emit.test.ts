@@ -96,6 +96,16 @@ describe("a handler that emits, over a real server", () => {
     expect(rows).toStrictEqual(Array.from({ length: 2000 }, (_, i) => i));
   });
 
+  it("serves the same through the fetch handler, whose body holds 64 KiB before emit says full", async () => {
+    const { router } = serve(new EventEmitter());
+    const input = encodeURIComponent(JSON.stringify({ count: 200 }));
+    const response = await router.fetch(new Request(`http://localhost/bulk?input=${input}`));
+    const text = await response.text();
+    const rows = [...text.matchAll(/^data: \{"i":(\d+),/gm)].map((match) => Number(match[1]));
+    expect(rows).toStrictEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(text.endsWith("event: rivulet:end\nid: rivulet:end\ndata: \n\n")).toBe(true);
+  });
+
   it("ends a connection that stopped reading with SLOW_CONSUMER once emitQueueSize events wait, and cleans up", async () => {
     const feed: Feed = new EventEmitter();
     const { router, opened, cleaned } = serve(feed, { emitQueueSize: 50 });
