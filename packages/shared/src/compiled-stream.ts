@@ -1,6 +1,7 @@
 import { safeEncode, type ZodType } from "zod";
 import { jsonCodec, superjsonCodec, textCodec, type DataCodec, type EncodedData } from "./codec.js";
 import type { AnyStream } from "./contract.js";
+import { decoderFor } from "./decode-plan.js";
 import { encodeEvent } from "./encode.js";
 import { END_EVENT_ID } from "./control.js";
 import { RivuletError, toIssues } from "./errors.js";
@@ -137,6 +138,8 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
   // Chosen once: a stream in Rivulet's own dialect frames every event as it always has.
   const named = namesMessage(stream);
 
+  const decodeData = decoderFor(codec);
+
   const planOf = (event: string): EventPlan => {
     const plan = plans.get(event);
     if (!plan) throw new RivuletError("INVALID_EVENT", `Event "${event}" is not one of the stream's events.`);
@@ -165,7 +168,7 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
       const plan = planOf(event);
       let value: unknown;
       try {
-        value = codec.decode(data, meta);
+        value = decodeData(data, meta);
       } catch (cause) {
         throw new RivuletError("INVALID_EVENT", `Event "${event}" could not be decoded.`, { cause });
       }

@@ -1,0 +1,95 @@
+import superjson from "superjson";
+import { describe, expect, it } from "vitest";
+import { jsonCodec, superjsonCodec } from "./codec.js";
+import { datePathsOfMeta, decoderFor } from "./decode-plan.js";
+
+/** What superjson itself makes of a wire event. */
+function bySuperjson(data: string, meta: string | undefined): unknown {
+  return superjsonCodec.decode(data, meta);
+}
+
+describe("decoderFor(superjsonCodec)", () => {
+  const cases: Array<[string, unknown]> = [
+    ["a Date at a key", { symbol: "ACME", at: new Date(1_735_689_600_123), seq: 1 }],
+    ["nested Dates, also in arrays", { a: { b: new Date(5) }, list: [{ at: new Date(6) }, { at: new Date(7) }] }],
+    ["keys with dots and backslashes", { "a.b": new Date(8), "c\\d": { "e.f\\": new Date(9) } }],
+    ["a Date as the value itself", new Date(10)],
+    ["no Dates", { n: 1, s: "x" }],
+    ["a Map (not a Date-only meta)", { m: new Map([["k", new Date(11)]]) }],
+    ["undefined and a BigInt", { u: undefined, big: 12n }],
+  ];
+  for (const [name, value] of cases) {
+    it(`reads ${name} as superjson does`, () => {
+      const decode = decoderFor(superjsonCodec);
+      const { data, meta } = superjsonCodec.encode(value);
+      // Twice: the second time the meta's paths are the ones kept from the first.
+      expect(decode(data, meta)).toStrictEqual(bySuperjson(data, meta));
+      expect(decode(data, meta)).toStrictEqual(value);
+    });
+  }
+
+  it("switches between metas, each read as superjson reads it", () => {
+    const decode = decoderFor(superjsonCodec);
+    const values = [{ at: new Date(1) }, { other: new Date(2) }, { at: new Date(3) }, { m: new Set([1]) }, { at: new Date(4) }];
+    for (const value of values) {
+      const { data, meta } = superjsonCodec.encode(value);
+      expect(decode(data, meta)).toStrictEqual(value);
+    }
+  });
+
+  it("leaves data that does not hold a string where the meta puts a Date to superjson", () => {
+    const decode = decoderFor(superjsonCodec);
+    const meta = '{"values":{"at":["Date"],"x.y":["Date"]},"v":1}';
+    for (const data of ['{"at":5,"x":{"y":"1970-01-01T00:00:00.000Z"}}', '{"at":"1970-01-01T00:00:00.000Z","x":null}', '{"at":"2000-01-01T00:00:00.000Z","x":{}}', "[1]"]) {
+      expect(decode(data, meta)).toStrictEqual(bySuperjson(data, meta));
+    }
+  });
+
+  it("throws what superjson throws for a path through __proto__, and JSON.parse's error for bad data", () => {
+    const decode = decoderFor(superjsonCodec);
+    const meta = '{"values":{"__proto__.at":["Date"]},"v":1}';
+    expect(() => bySuperjson('{"__proto__":{"at":"x"}}', meta)).toThrow(/__proto__/);
+    expect(() => decode('{"__proto__":{"at":"x"}}', meta)).toThrow(/__proto__/);
+    expect(() => decode("{", '{"values":{"at":["Date"]},"v":1}')).toThrow(SyntaxError);
+  });
+
+  it("reads data without meta as plain JSON", () => {
+    expect(decoderFor(superjsonCodec)('{"a":[1,"2"]}', undefined)).toStrictEqual({ a: [1, "2"] });
+  });
+});
+
+describe("datePathsOfMeta", () => {
+  it("takes metas of Dates only, in superjson's v1 path syntax", () => {
+    expect(datePathsOfMeta('{"values":["Date"],"v":1}')).toStrictEqual([[]]);
+    expect(datePathsOfMeta('{"values":{"a.b":["Date"],"c\\\\.d":["Date"],"e\\\\\\\\":["Date"]},"v":1}')).toStrictEqual([
+      ["a", "b"],
+      ["c.d"],
+      ["e\\"],
+    ]);
+    expect(datePathsOfMeta(JSON.stringify(superjson.serialize({ a: [new Date(0)] }).meta))).toStrictEqual([["a", "0"]]);
+  });
+
+  it("refuses every other meta", () => {
+    for (const meta of [
+      "not json",
+      "null",
+      '{"values":{"a":["Date"]}}',
+      '{"values":{"a":["Date"]},"v":1,"referentialEqualities":{}}',
+      '{"values":{"a":["map"]},"v":1}',
+      '{"values":{"a":["Date",{}]},"v":1}',
+      '{"values":{"a\\\\x":["Date"]},"v":1}',
+      '{"values":{"constructor":["Date"]},"v":1}',
+      '{"values":[["Date"]],"v":1}',
+    ]) {
+      expect(datePathsOfMeta(meta), meta).toBeUndefined();
+    }
+  });
+});
+
+describe("decoderFor(other codecs)", () => {
+  it("is the codec's own decode", () => {
+    expect(decoderFor(jsonCodec)('{"at":"2000-01-01T00:00:00.000Z"}', '{"values":{"at":["Date"]},"v":1}')).toStrictEqual({
+      at: "2000-01-01T00:00:00.000Z",
+    });
+  });
+});

@@ -1,0 +1,110 @@
+import { superjsonCodec, type DataCodec } from "./codec.js";
+
+/** A decoder for one stream's received data: `data:` text and its `meta:`, to a value. */
+export type DataDecoder = (data: string, meta: string | undefined) => unknown;
+
+/** Where a meta's Dates are, as key paths; `[]` for the value itself. */
+type DatePaths = readonly (readonly string[])[];
+
+/**
+ * The codec's decoder for one stream, with superjson's usual case taken
+ * without its walk. A stream's events mostly carry the same meta, Dates at
+ * fixed keys (`{"values":{"at":["Date"]},"v":1}`), which `superjson.deserialize`
+ * reads by copying the whole value and walking every path per event. Here the
+ * meta's paths are worked out once per distinct meta text (the last one is
+ * kept), and each event is `JSON.parse` and `new Date` at those paths, which
+ * is what superjson would make of it. Any other meta, or data that does not
+ * hold a string where a Date should be, goes to the codec as before.
+ */
+export function decoderFor(codec: DataCodec): DataDecoder {
+  if (codec !== superjsonCodec) return (data, meta) => codec.decode(data, meta);
+  let lastMeta: string | undefined;
+  let lastPaths: DatePaths | undefined;
+  return (data, meta) => {
+    if (meta === undefined) return JSON.parse(data) as unknown;
+    if (meta !== lastMeta) {
+      lastPaths = datePathsOfMeta(meta);
+      lastMeta = meta;
+    }
+    if (lastPaths !== undefined) {
+      const value = withDates(JSON.parse(data) as unknown, lastPaths);
+      if (value !== NOT_PLAIN) return value;
+    }
+    return codec.decode(data, meta);
+  };
+}
+
+/** `withDates`' answer for data that is not shaped as its meta says: superjson is left to judge it. */
+const NOT_PLAIN: unique symbol = Symbol("not plain");
+
+/** `value` with a Date made of the string at each path, or `NOT_PLAIN`. */
+function withDates(value: unknown, paths: DatePaths): unknown {
+  for (const path of paths) {
+    if (path.length === 0) return typeof value === "string" ? new Date(value) : NOT_PLAIN;
+    let parent: unknown = value;
+    for (let i = 0; i < path.length - 1; i++) {
+      if (typeof parent !== "object" || parent === null) return NOT_PLAIN;
+      parent = (parent as Record<string, unknown>)[path[i] as string];
+    }
+    const key = path[path.length - 1] as string;
+    if (typeof parent !== "object" || parent === null || !Object.hasOwn(parent, key)) return NOT_PLAIN;
+    const record = parent as Record<string, unknown>;
+    const text = record[key];
+    if (typeof text !== "string") return NOT_PLAIN;
+    record[key] = new Date(text);
+  }
+  return value;
+}
+
+/**
+ * The paths of a superjson meta that marks Dates only (`["Date"]` at the
+ * root, or `{"values":{"<path>":["Date"],…},"v":1}`); `undefined` for any
+ * other meta, which superjson reads itself.
+ */
+export function datePathsOfMeta(meta: string): DatePaths | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(meta);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const { values, v, ...rest } = parsed as Record<string, unknown>;
+  if (v !== 1 || Object.keys(rest).length > 0) return undefined;
+  if (isDateMark(values)) return [[]];
+  if (typeof values !== "object" || values === null || Array.isArray(values)) return undefined;
+  const paths: string[][] = [];
+  for (const [path, mark] of Object.entries(values)) {
+    const keys = isDateMark(mark) ? parsePath(path) : undefined;
+    if (keys === undefined) return undefined;
+    paths.push(keys);
+  }
+  return paths;
+}
+
+function isDateMark(mark: unknown): boolean {
+  return Array.isArray(mark) && mark.length === 1 && mark[0] === "Date";
+}
+
+/** Keys superjson refuses in a path; such a meta goes to superjson, to be refused there. */
+const UNSAFE_KEYS = new Set(["__proto__", "prototype", "constructor"]);
+
+/** A superjson (v1) path: segments split at `.`, with `\.` and `\\` escaped; `undefined` when malformed. */
+function parsePath(path: string): string[] | undefined {
+  const keys: string[] = [];
+  let key = "";
+  for (let i = 0; i < path.length; i++) {
+    const char = path[i] as string;
+    if (char === "\\") {
+      const next = path[i + 1];
+      if (next !== "\\" && next !== ".") return undefined;
+      key += next;
+      i++;
+    } else if (char === ".") {
+      keys.push(key);
+      key = "";
+    } else key += char;
+  }
+  keys.push(key);
+  return keys.some((segment) => UNSAFE_KEYS.has(segment)) ? undefined : keys;
+}
