@@ -254,7 +254,7 @@ describe("compileStream: a stream's dialect on the wire", () => {
   });
 });
 
-describe("compileStream: validating schemas without checks", () => {
+describe("compileStream: validating", () => {
   const checked = defineContract({
     s: stream({ events: { n: z.object({ n: z.number().min(0), at: z.date() }), plain: z.object({ n: z.number(), at: z.date() }) } }),
   });

@@ -6,7 +6,7 @@ import { encodeEvent } from "./encode.js";
 import { END_EVENT_ID } from "./control.js";
 import { RivuletError, toIssues } from "./errors.js";
 import { eventIdFits } from "./event-id.js";
-import { outputIsInput, shapeOf } from "./schema-plan.js";
+import { outputIsInput } from "./schema-plan.js";
 
 export interface CompileOptions {
   /** How data travels, unless the stream names its own codec: both ends must agree. */
@@ -79,11 +79,6 @@ interface EventPlan {
    * reshapes them: parsed ones when validating, the handler's otherwise.
    */
   encodeValue: (value: unknown) => EncodedData;
-  /**
-   * Validating, for a schema without checks: whether a value has its exact
-   * shape, which it then passes unchanged, with no `safeParse` (see `Shape.validates`).
-   */
-  passes: ((value: unknown) => boolean) | undefined;
   /** `event: <name>\n`, and the same followed by `id: `: the heads of the fast frame, made once. */
   head: string;
   idHead: string;
@@ -100,16 +95,14 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
     // Validated, a value that passed a schema which only checks has the schema's shape; not
     // validated, it may have any, and only an encoder that checks the shape may be planned.
     const planned = validate ? (reshapes ? undefined : codec.forSchema?.(schema)) : codec.forUnchecked?.(schema);
-    const shape = validate ? shapeOf(schema) : undefined;
-    const passes = shape?.validates === true ? shape.fits : undefined;
     const head = `event: ${name}\n`;
-    plans.set(name, { schema, reshapes, encodeValue: planned ?? encodeAny, passes, head, idHead: `${head}id: ` });
+    plans.set(name, { schema, reshapes, encodeValue: planned ?? encodeAny, head, idHead: `${head}id: ` });
   }
   // The built-in codecs write `JSON.stringify` output, which never holds a raw CR or LF.
   const lineFree = codec === jsonCodec || codec === superjsonCodec;
 
   const encodeWith = (plan: EventPlan, event: string, data: unknown): EncodedData => {
-    if (!validate || plan.passes?.(data) === true) return plan.encodeValue(data);
+    if (!validate) return plan.encodeValue(data);
     const parsed = parseSent(event, plan, data);
     if (!plan.reshapes) return plan.encodeValue(parsed);
     // Back to the input form (stripped of unknown keys, defaults filled in) where the schema

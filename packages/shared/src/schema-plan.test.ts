@@ -57,6 +57,15 @@ describe("superjsonCodec.forSchema", () => {
   });
 });
 
+/** What `f` returns, or the message of what it throws. */
+function outcome(f: () => unknown): { value: unknown } | { thrown: string } {
+  try {
+    return { value: f() };
+  } catch (error) {
+    return { thrown: String(error) };
+  }
+}
+
 describe("superjsonCodec.forUnchecked", () => {
   const Price = z.object({ symbol: z.string(), price: z.number(), at: z.date(), tags: z.array(z.string()), note: z.string().nullable() });
   const Nested = z.object({ a: z.object({ "x.y": z.date(), n: z.number() }), b: z.date() });
@@ -105,7 +114,8 @@ describe("superjsonCodec.forUnchecked", () => {
     );
     fc.assert(
       fc.property(value, (v) => {
-        expect(encode?.(v)).toStrictEqual(superjsonCodec.encode(v));
+        // superjson refuses some values (a "__proto__" key): the fast encoder must refuse them too.
+        expect(outcome(() => encode?.(v))).toStrictEqual(outcome(() => superjsonCodec.encode(v)));
       }),
       { numRuns: 500 },
     );
@@ -114,65 +124,5 @@ describe("superjsonCodec.forUnchecked", () => {
   it("declines schemas whose shape it cannot check", () => {
     expect(superjsonCodec.forUnchecked?.(z.object({ at: z.date().optional() }))).toBeUndefined();
     expect(jsonCodec.forUnchecked).toBeUndefined();
-  });
-});
-
-describe("shapeOf: validates", () => {
-  const Plain = z.object({
-    s: z.string(),
-    n: z.number(),
-    b: z.boolean(),
-    at: z.date(),
-    e: z.enum(["a", "b"]),
-    l: z.literal(3),
-    list: z.array(z.object({ x: z.string().nullable() })),
-  });
-
-  it("is true for a schema that checks types only, custom messages or not", () => {
-    expect(shapeOf(Plain)?.validates).toBe(true);
-    expect(shapeOf(z.object({ s: z.string({ error: "a string, please" }) }))?.validates).toBe(true);
-  });
-
-  it.each([
-    ["a bound", z.object({ n: z.number().min(0) })],
-    ["an integer", z.object({ n: z.int() })],
-    ["a format", z.object({ s: z.email() })],
-    ["a pattern", z.object({ s: z.string().regex(/a/) })],
-    ["a refinement", z.object({ s: z.string() }).refine(() => true)],
-    ["an array's length", z.object({ list: z.array(z.string()).min(1) })],
-    ["a Date's bound", z.object({ at: z.date().max(new Date(0)) })],
-  ])("is false for a schema with %s", (_name, schema) => {
-    expect(shapeOf(schema as z.ZodType)?.validates).toBe(false);
-  });
-
-  it("fits only values the schema accepts, and that it outputs as the same JSON", () => {
-    const { fits } = shapeOf(Plain) ?? { fits: () => false };
-    const leaf = fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.date(), fc.constantFrom("a", "b", 3));
-    // Mostly the right type at each key, sometimes anything.
-    const or = <T,>(right: fc.Arbitrary<T>) => fc.oneof({ arbitrary: right, weight: 6 }, { arbitrary: leaf, weight: 1 });
-    const item = or(fc.oneof({ arbitrary: fc.record({ x: or(fc.option(fc.string(), { nil: null })) }), weight: 6 }, { arbitrary: fc.record({ x: leaf, y: leaf }), weight: 1 }));
-    const value = fc.record({
-      s: or(fc.string()),
-      n: or(fc.double()),
-      b: or(fc.boolean()),
-      at: or(fc.date()),
-      e: or(fc.constantFrom("a", "b", "c")),
-      l: or(fc.constantFrom(3, 4)),
-      list: or(fc.array(item, { maxLength: 3 })),
-    });
-    let fitted = 0;
-    fc.assert(
-      fc.property(fc.oneof(value, fc.record({ s: leaf, n: leaf, at: leaf, list: leaf }, { requiredKeys: [] })), (v) => {
-        if (!fits(v)) return;
-        fitted++;
-        const parsed = Plain.safeParse(v);
-        expect(parsed.success).toBe(true);
-        expect(JSON.stringify(parsed.data)).toBe(JSON.stringify(v));
-      }),
-      { numRuns: 2000 },
-    );
-    const sample = { s: "x", n: 1, b: true, at, e: "a", l: 3, list: [{ x: null }, { x: "y" }] };
-    expect(fits(sample)).toBe(true);
-    expect(fitted).toBeGreaterThan(0);
   });
 });

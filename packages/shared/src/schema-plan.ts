@@ -18,7 +18,6 @@ interface SchemaDef {
   left?: ZodType;
   right?: ZodType;
   getter?: () => ZodType;
-  checks?: readonly unknown[];
 }
 
 function defOf(schema: ZodType): SchemaDef {
@@ -40,12 +39,6 @@ export interface Shape {
    * value may still be plain, and is then left to a walk.
    */
   readonly fits: (value: unknown) => boolean;
-  /**
-   * Whether fitting is passing: the schema has no checks anywhere (bounds,
-   * formats, refinements), so a value that fits is one it accepts, and its
-   * output is an equal copy — the same JSON, the same Dates.
-   */
-  readonly validates: boolean;
 }
 
 /**
@@ -63,41 +56,38 @@ export function shapeOf(schema: ZodType): Shape | undefined {
 function plan(schema: ZodType, path: string[], depth: number): Shape | undefined {
   if (depth > 32) return undefined;
   const def = defOf(schema);
-  const validates = checkFree(def);
   switch (def.type) {
     case "string":
-      return { dates: [], fits: isString, validates };
+      return { dates: [], fits: isString };
     case "number":
-      return { dates: [], fits: isPlainNumber, validates };
+      return { dates: [], fits: isPlainNumber };
     case "boolean":
-      return { dates: [], fits: isBoolean, validates };
+      return { dates: [], fits: isBoolean };
     case "null":
-      return { dates: [], fits: isNull, validates };
+      return { dates: [], fits: isNull };
     case "enum":
     case "literal": {
       // The set zod checks against: an enum's values are not all of its entries' (numeric enums).
       const values = (schema as unknown as { _zod: { values?: unknown } })._zod.values;
       if (!(values instanceof Set) || ![...values].every(isJsonPrimitive)) return undefined;
-      return { dates: [], fits: (value) => values.has(value) && !Object.is(value, -0), validates };
+      return { dates: [], fits: (value) => values.has(value) && !Object.is(value, -0) };
     }
     case "date":
-      return { dates: [path.length === 0 ? "" : path.join(".")], fits: isValidDate, validates };
+      return { dates: [path.length === 0 ? "" : path.join(".")], fits: isValidDate };
     case "object": {
       if (def.catchall !== undefined || !def.shape) return undefined;
       const dates: string[] = [];
       const keys: string[] = [];
       const checks: Array<(value: unknown) => boolean> = [];
-      let allValidate = validates;
       for (const [key, child] of Object.entries(def.shape)) {
         const childShape = plan(child, [...path, escapeSegment(key)], depth + 1);
         if (childShape === undefined) return undefined;
         dates.push(...childShape.dates);
         keys.push(key);
         checks.push(childShape.fits);
-        allValidate &&= childShape.validates;
       }
       // A Date at the root path "" and a key named "" would read the same: leave that to the walk.
-      return dates.includes("") ? undefined : { dates, fits: objectFits(keys, checks), validates: allValidate };
+      return dates.includes("") ? undefined : { dates, fits: objectFits(keys, checks) };
     }
     case "array":
     case "nullable": {
@@ -107,32 +97,14 @@ function plan(schema: ZodType, path: string[], depth: number): Shape | undefined
       // Dates under an array or a nullable sit at paths that vary with the value.
       if (innerShape === undefined || innerShape.dates.length > 0) return undefined;
       const fits = def.type === "array" ? arrayFits(innerShape.fits) : nullableFits(innerShape.fits);
-      return { dates: [], fits, validates: validates && innerShape.validates };
+      return { dates: [], fits };
     }
     default:
       return undefined;
   }
 }
 
-/**
- * What a schema's definition may hold besides its checks: its type, its parts,
- * and `error`, a custom message for a failure, which a value that fits does not have.
- */
-const STRUCTURE = new Set(["type", "shape", "catchall", "element", "innerType", "entries", "values", "error"]);
-
-/**
- * Whether a schema checks nothing but its type: no `checks` (bounds,
- * refinements) and nothing else zod keeps on a definition for a check of
- * its own (`format`, `pattern`, `coerce`: `z.int()`, `z.email()`, …).
- */
-function checkFree(def: SchemaDef): boolean {
-  for (const [key, value] of Object.entries(def)) {
-    if (key === "checks" ? (value as readonly unknown[]).length > 0 : !STRUCTURE.has(key)) return false;
-  }
-  return true;
-}
-
-// The leaves, as zod checks them and as superjson's walk writes them as they are: a number
+// The leaves, as the schema's type has them and as superjson's walk writes them as they are: a number
 // that is NaN, infinite or -0 is not JSON (superjson writes it with a meta of its own).
 const isString = (value: unknown): boolean => typeof value === "string";
 const isBoolean = (value: unknown): boolean => typeof value === "boolean";
