@@ -57,9 +57,6 @@ const CR = 13;
 const COLON = 58;
 const SPACE = 32;
 const BOM = 0xfeff;
-const D = 100;
-const E = 101;
-const I = 105;
 
 /**
  * A streaming parser for `text/event-stream`, following WHATWG HTML §9.2.5–9.2.6.
@@ -83,157 +80,85 @@ export function createEventStreamParser(
   handlers: EventStreamHandlers,
   options: EventStreamParserOptions = {},
 ): EventStreamParser {
-  return new StreamParser(handlers, options);
-}
+  const { onEvent, onRetry, onComment } = handlers;
+  const maxEventLength = options.maxEventLength ?? Number.POSITIVE_INFINITY;
+  let decoder = newDecoder();
+  let atStart = true;
+  let skipLF = false;
+  let partial: string[] = [];
+  /** The length of `partial`'s parts together. */
+  let partialLength = 0;
+  /** The length of the current block's complete lines: what `maxEventLength` bounds, with `partialLength`. */
+  let blockLength = 0;
 
-/**
- * The parser's state and steps as a class, not closures: its methods are
- * compiled once for every parser, where closures made per parser (one per
- * connection) would each be optimised again.
- */
-class StreamParser implements EventStreamParser {
-  readonly #onEvent: (event: ParsedEvent) => void;
-  readonly #onRetry: ((ms: number) => void) | undefined;
-  readonly #onComment: ((text: string) => void) | undefined;
-  readonly #maxEventLength: number;
-  #decoder = newDecoder();
-  #atStart = true;
-  #skipLF = false;
-  #partial: string[] = [];
-  /** The length of `#partial`'s parts together. */
-  #partialLength = 0;
-  /** The length of the current block's complete lines: what `maxEventLength` bounds, with `#partialLength`. */
-  #blockLength = 0;
-  #lastEventId: string;
-  #idBuffer: string;
-  #eventType = "";
-  /** The last `event:` value read, given again for the same name: a stream of few types makes few strings. */
-  #lastType = "";
-  #data = "";
-  #hasData = false;
-  #meta: string | undefined = undefined;
+  let lastEventId = options.lastEventId ?? "";
+  let idBuffer = lastEventId;
+  let eventType = "";
+  let data = "";
+  let hasData = false;
+  let meta: string | undefined;
 
-  constructor(handlers: EventStreamHandlers, options: EventStreamParserOptions) {
-    this.#onEvent = handlers.onEvent;
-    this.#onRetry = handlers.onRetry;
-    this.#onComment = handlers.onComment;
-    this.#maxEventLength = options.maxEventLength ?? Number.POSITIVE_INFINITY;
-    this.#lastEventId = options.lastEventId ?? "";
-    this.#idBuffer = this.#lastEventId;
+  function dispatch(): void {
+    lastEventId = idBuffer;
+    if (hasData) {
+      const event: ParsedEvent = { event: eventType === "" ? "message" : eventType, data, id: lastEventId };
+      if (meta !== undefined) event.meta = meta;
+      data = "";
+      hasData = false;
+      eventType = "";
+      meta = undefined;
+      onEvent(event);
+      return;
+    }
+    eventType = "";
+    meta = undefined;
   }
 
-  feed(chunk: Uint8Array | string): void {
-    this.#feedText(typeof chunk === "string" ? chunk : this.#decoder.decode(chunk, { stream: true }));
+  /** One line, `text[start, end)`, read in place: only the value is ever copied. */
+  function line(text: string, start: number, end: number): void {
+    if (start === end) return dispatch();
+    if (text.charCodeAt(start) === COLON) {
+      if (onComment) onComment(text.slice(text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end));
+      return;
+    }
+    let colon = text.indexOf(":", start);
+    if (colon === -1 || colon > end) colon = end;
+    let from = colon + 1;
+    if (from < end && text.charCodeAt(from) === SPACE) from++;
+    const value = from >= end ? "" : text.slice(from, end);
+    // Field names are compared by length first, then in place: no string is made for them.
+    switch (colon - start) {
+      case 4:
+        if (text.startsWith("data", start)) {
+          if (hasData) data += `\n${value}`;
+          else {
+            data = value;
+            hasData = true;
+          }
+        } else if (text.startsWith("meta", start)) meta = value;
+        return;
+      case 5:
+        if (text.startsWith("event", start)) eventType = value;
+        else if (text.startsWith("retry", start) && onRetry && isDigits(value)) onRetry(Number.parseInt(value, 10));
+        return;
+      case 2:
+        if (text.startsWith("id", start) && !value.includes("\0")) idBuffer = value;
+        return;
+      default:
+      // Unknown fields are ignored (WHATWG 9.2.6).
+    }
   }
 
-  end(): void {
-    // A truncated UTF-8 sequence would only have become U+FFFD in the unterminated line, which is dropped anyway.
-    this.#reset();
-  }
-
-  get lastEventId(): string {
-    return this.#lastEventId;
-  }
-
-  #dispatch(): void {
-    this.#lastEventId = this.#idBuffer;
-    const type = this.#eventType;
-    const meta = this.#meta;
-    this.#eventType = "";
-    this.#meta = undefined;
-    if (!this.#hasData) return;
-    const event: ParsedEvent = { event: type === "" ? "message" : type, data: this.#data, id: this.#lastEventId };
-    if (meta !== undefined) event.meta = meta;
-    this.#data = "";
-    this.#hasData = false;
-    // Called as a function, as the handler was given: not as a method of the parser.
-    const onEvent = this.#onEvent;
-    onEvent(event);
-  }
-
-  #feedText(text: string): void {
+  function feedText(text: string): void {
     let pos = 0;
-    if (this.#atStart && text.length > 0) {
-      this.#atStart = false;
+    if (atStart && text.length > 0) {
+      atStart = false;
       if (text.charCodeAt(0) === BOM) pos = 1;
     }
-    if (this.#skipLF && pos < text.length) {
+    if (skipLF && pos < text.length) {
       if (text.charCodeAt(pos) === LF) pos++;
-      this.#skipLF = false;
+      skipLF = false;
     }
-    // A line begun in an earlier chunk is finished first; the rest of the chunk then starts on a line of its own.
-    if (this.#partial.length > 0) pos = this.#finishPartial(text, pos);
-    if (pos < text.length) pos = text.indexOf("\r", pos) === -1 ? this.#linesLF(text, pos) : this.#linesAny(text, pos);
-    if (pos < text.length) {
-      this.#partialLength += text.length - pos;
-      if (this.#blockLength + this.#partialLength > this.#maxEventLength) this.#tooLarge();
-      this.#partial.push(text.slice(pos));
-    }
-  }
-
-  /** Ends the pending line at `text`'s first line end at or after `pos`, if it has one; returns where reading goes on. */
-  #finishPartial(text: string, pos: number): number {
-    // The first CR is looked for only before the first LF: a scan of the whole chunk is left to `#feedText`.
-    let end = text.indexOf("\n", pos);
-    if (end === -1) end = text.indexOf("\r", pos);
-    else if (text.lastIndexOf("\r", end) >= pos) end = text.indexOf("\r", pos);
-    if (end === -1) return pos;
-    const next = this.#lineEnd(text, end);
-    // Checked before the parts are joined: a line over the limit is never made.
-    if ((this.#blockLength += this.#partialLength + end - pos) > this.#maxEventLength) this.#tooLarge();
-    this.#partial.push(text.slice(pos, end));
-    const joined = this.#partial.join("");
-    this.#partial = [];
-    this.#partialLength = 0;
-    this.#line(joined, 0, joined.length);
-    return next;
-  }
-
-  /**
-   * The lines of a chunk that holds no CR: the usual stream. One `indexOf` a
-   * line, the common fields told apart by their first characters, and a
-   * `data:` line right before the blank line dispatched at once.
-   */
-  #linesLF(text: string, pos: number): number {
-    const max = this.#maxEventLength;
-    let end = text.indexOf("\n", pos);
-    while (end !== -1) {
-      const size = end - pos;
-      if (size === 0) {
-        this.#blockLength = 0;
-        this.#dispatch();
-      } else {
-        if ((this.#blockLength += size) > max) this.#tooLarge();
-        const first = text.charCodeAt(pos);
-        if (first === D && text.startsWith("data:", pos)) {
-          const value = valueOf(text, pos + 5, end);
-          if (!this.#hasData && end + 1 < text.length && text.charCodeAt(end + 1) === LF) {
-            // A one-line event whole in this chunk: dispatched without a round for its blank line.
-            this.#blockLength = 0;
-            this.#data = value;
-            this.#hasData = true;
-            this.#dispatch();
-            pos = end + 2;
-            end = text.indexOf("\n", pos);
-            continue;
-          }
-          this.#addData(value);
-        } else if (first === E && text.startsWith("event:", pos)) {
-          this.#eventType = this.#typeOf(text, pos + 6, end);
-        } else if (first === I && text.startsWith("id:", pos)) {
-          this.#setId(valueOf(text, pos + 3, end));
-        } else {
-          this.#line(text, pos, end);
-        }
-      }
-      pos = end + 1;
-      end = text.indexOf("\n", pos);
-    }
-    return pos;
-  }
-
-  /** The lines of a chunk that holds a CR: each ends at CR, LF or CRLF, whichever comes first. */
-  #linesAny(text: string, pos: number): number {
     const length = text.length;
     let nextLF = -1;
     let nextCR = -1;
@@ -243,105 +168,68 @@ class StreamParser implements EventStreamParser {
       const end = nextLF === -2 ? nextCR : nextCR === -2 ? nextLF : Math.min(nextLF, nextCR);
       if (end === -2) break;
       const start = pos;
-      pos = this.#lineEnd(text, end);
-      const size = end - start;
-      if (size === 0) this.#blockLength = 0;
-      else if ((this.#blockLength += size) > this.#maxEventLength) this.#tooLarge();
-      this.#line(text, start, end);
+      pos = end + 1;
+      if (text.charCodeAt(end) === CR) {
+        if (pos === length) skipLF = true;
+        else if (text.charCodeAt(pos) === LF) pos++;
+      }
+      // Checked before the parts are joined: a line over the limit is never made.
+      const size = partialLength + end - start;
+      if (size === 0) blockLength = 0;
+      else if ((blockLength += size) > maxEventLength) tooLarge();
+      if (partial.length > 0) {
+        partial.push(text.slice(start, end));
+        const joined = partial.join("");
+        partial = [];
+        partialLength = 0;
+        line(joined, 0, joined.length);
+      } else {
+        line(text, start, end);
+      }
     }
-    return pos;
-  }
-
-  /** Where reading goes on after the line end at `end`: past a CRLF; a CR that ends the chunk may yet be one. */
-  #lineEnd(text: string, end: number): number {
-    const next = end + 1;
-    if (text.charCodeAt(end) === CR) {
-      if (next === text.length) this.#skipLF = true;
-      else if (text.charCodeAt(next) === LF) return next + 1;
+    if (pos < length) {
+      partialLength += length - pos;
+      if (blockLength + partialLength > maxEventLength) tooLarge();
+      partial.push(text.slice(pos));
     }
-    return next;
-  }
-
-  /** One line, `text[start, end)`, read in place: only the value is ever copied. */
-  #line(text: string, start: number, end: number): void {
-    if (start === end) return this.#dispatch();
-    if (text.charCodeAt(start) === COLON) {
-      const onComment = this.#onComment;
-      if (onComment) onComment(text.slice(text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end));
-      return;
-    }
-    let colon = text.indexOf(":", start);
-    if (colon === -1 || colon > end) colon = end;
-    // Field names are compared by length first, then in place: no string is made for them.
-    switch (colon - start) {
-      case 4:
-        if (text.startsWith("data", start)) this.#addData(valueOf(text, colon + 1, end));
-        else if (text.startsWith("meta", start)) this.#meta = valueOf(text, colon + 1, end);
-        return;
-      case 5:
-        if (text.startsWith("event", start)) this.#eventType = this.#typeOf(text, colon + 1, end);
-        else if (text.startsWith("retry", start)) {
-          const onRetry = this.#onRetry;
-          const value = valueOf(text, colon + 1, end);
-          if (onRetry && isDigits(value)) onRetry(Number.parseInt(value, 10));
-        }
-        return;
-      case 2:
-        if (text.startsWith("id", start)) this.#setId(valueOf(text, colon + 1, end));
-        return;
-      default:
-      // Unknown fields are ignored (WHATWG 9.2.6).
-    }
-  }
-
-  /** An `event:` value, `text[from, end)` less one leading space: the last one again when it is the same. */
-  #typeOf(text: string, from: number, end: number): string {
-    if (from < end && text.charCodeAt(from) === SPACE) from++;
-    const last = this.#lastType;
-    if (end - from === last.length && text.startsWith(last, from)) return last;
-    return (this.#lastType = text.slice(from, end));
-  }
-
-  #addData(value: string): void {
-    if (this.#hasData) this.#data += `\n${value}`;
-    else {
-      this.#data = value;
-      this.#hasData = true;
-    }
-  }
-
-  #setId(value: string): void {
-    if (!value.includes("\0")) this.#idBuffer = value;
   }
 
   /** Drops everything a stream left pending; the last event ID stays. */
-  #reset(): void {
-    this.#decoder = newDecoder();
-    this.#atStart = true;
-    this.#skipLF = false;
-    this.#partial = [];
-    this.#partialLength = 0;
-    this.#blockLength = 0;
-    this.#idBuffer = this.#lastEventId;
-    this.#eventType = "";
-    this.#data = "";
-    this.#hasData = false;
-    this.#meta = undefined;
+  function reset(): void {
+    decoder = newDecoder();
+    atStart = true;
+    skipLF = false;
+    partial = [];
+    partialLength = 0;
+    blockLength = 0;
+    idBuffer = lastEventId;
+    eventType = "";
+    data = "";
+    hasData = false;
+    meta = undefined;
   }
 
-  #tooLarge(): never {
-    this.#reset();
+  function tooLarge(): never {
+    reset();
     throw new RivuletError(
       "EVENT_TOO_LARGE",
-      `The event stream sent an event or a line of more than ${this.#maxEventLength} characters (the limit).`,
+      `The event stream sent an event or a line of more than ${maxEventLength} characters (the limit).`,
     );
   }
-}
 
-/** A field's value, `text[from, end)` less one leading space. */
-function valueOf(text: string, from: number, end: number): string {
-  if (from < end && text.charCodeAt(from) === SPACE) from++;
-  return from >= end ? "" : text.slice(from, end);
+  return {
+    feed(chunk) {
+      if (typeof chunk === "string") feedText(chunk);
+      else feedText(decoder.decode(chunk, { stream: true }));
+    },
+    end() {
+      // A truncated UTF-8 sequence would only have become U+FFFD in the unterminated line, which is dropped anyway.
+      reset();
+    },
+    get lastEventId() {
+      return lastEventId;
+    },
+  };
 }
 
 /** Keeps the BOM, so that bytes and text go through the same one-BOM rule in `feedText`. */
