@@ -10,10 +10,11 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
 - **Run to run.** This shared 2-core machine is noisy: the same contender's rounds spread
   by up to ±25 % within one run, and two runs of the same code have given raw node 289k
   and 376k small events/s. Read the small-event ratios as ±0.05. Some days the host runs
-  at half speed for everyone: the run of 2026-12-03 09:52 UTC (this page's) gave raw node 178k small
-  events/s with the machine otherwise idle (load < 0.5 before it started), where the run of
-  06:12 the same day gave 371k; the ratios between contenders moved far less than that.
-- **Small-event throughput, validation off (≈ 0.75–0.85× raw).** A handler is an
+  at half speed for everyone (a run of 2026-12-03 09:52 UTC gave raw node 178k small
+  events/s with the machine otherwise idle, one of 06:12 the same day 371k); the ratios
+  between contenders moved far less than that. Hence three runs, and targets judged per run
+  where the issue says "every run", else on the median.
+- **Small-event throughput: the generator.** A handler is an
   \`async function*\`, and that alone costs what the target leaves: a loop that
   stringifies and frames the small event costs 1.4–2.2 µs per event here, the same loop
   through \`for await\` over an async generator 1.9–2.7 µs (one \`next()\` promise and a
@@ -24,12 +25,23 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   than corking: 3.2 against 2.9–3.1 µs); no corking at all (no change: node already sends
   writes queued behind one in flight as one \`writev\`, for raw node too); several
   \`next()\` calls in flight (slower). With 4 KB events the generator's share vanishes and
-  Rivulet equals raw.
+  Rivulet equals raw. The **emit** row (issue 16) is the same events from a handler that
+  \`emit\`s in a loop and awaits \`drained()\` when the socket is full: no generator, and it
+  reads 0.3–0.5 µs per event less than the yield row (null-sink A/B, medians of 25 rounds:
+  2.20–2.43 against 2.58–2.79 µs). What it still lacks to raw is validation (zod's
+  \`safeParse\`, ≈ 27 ns for the small object) and the superjson meta line (161 bytes per
+  event against raw's 122); a CPU profile of the emit path gives ≈ 65 % to the encode
+  (\`JSON.stringify\`), 0.8 % to \`emit\` and 2.6 % to the writer's \`deliver\`.
 - **Validation on + superjson.** The schema is used to skip superjson's walk: when it
   fixes where the Dates are, the meta is a constant and the data is one
-  \`JSON.stringify\`; zod's \`safeParse\` is then the only extra cost. (With validation
-  off there is no schema to plan from, so superjson's Date walk runs per event: that is
-  why "validate off, superjson" is the slowest Rivulet row.)
+  \`JSON.stringify\`; zod's \`safeParse\` is then the only extra cost. With validation off
+  (issue 16) the same plan serves every value that has the schema's shape — a check compiled
+  from the schema (keys in the schema's order, the planned Dates valid, numbers finite),
+  ≈ 41 ns for the small event, anything else taking superjson's walk, so the output is
+  exactly superjson's: "validate off, superjson" went from 0.54× to 0.73× raw (callgrind:
+  30.6k → 23.9k instructions per small event, 374k → 326k for the 4 KB one). Skipping
+  \`safeParse\` for a check-free schema when the value fits was tried and dropped: zod's
+  compiled parse of the small object (≈ 27 ns) beats the shape check (≈ 50 ns then).
 - **10,000 subscribers, p99 < 100 ms.** Raw \`node:http\` misses it too, by as much: at
   10 publishes/s the server's one core is busy (≈ 100 % CPU) writing each message to
   10,000 loopback sockets, whose kernel receive work runs on the same two cores as the
@@ -77,7 +89,7 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   above raw node's while its heap per connection is the same: a few MB that do not grow
   with the connections (compiled code, heap growth steps), which at 10,000 connections
   are spread thin enough that the two read alike. The target is read at 10,000.
-- **Parser ≥ 1.5× eventsource-parser.** Both parsers decode the same bytes, and on
+- **Parser ≥ 1.2× eventsource-parser (issue 16; 1.5× before).** Both parsers decode the same bytes, and on
   Node 20 the streaming \`TextDecoder\` both use is the fastest UTF-8 decoder there is:
   968–1,065 MB/s on this stream, against 591 MB/s for \`decode\` without \`stream\` (with
   the chunk's last partial character carried over by hand), 595 MB/s for
@@ -87,7 +99,23 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   ≈ 53 ms: it also keeps the last event ID across events, as the WHATWG model says). A
   byte-level parser that scans with \`Uint8Array.indexOf\` and decodes per value was
   tried and measured at half the speed (the per-call cost of the native methods
-  dominates).
+  dominates). For 1.2×, Rivulet's line work would have to take ≈ 0.67× of
+  eventsource-parser's. A class-based parser (its methods compiled once for every parser, a
+  loop for CR-free chunks that tells \`data:\`/\`event:\`/\`id:\` apart by their first
+  characters, a one-line event dispatched without the blank line's round) read 16 KB chunks
+  at 1.04× eventsource-parser (0.93× for the closure parser in the same hour) but 1 KB chunks
+  at 0.79× (0.98×), a loss the instruction counts did not show (60.0M against 71.2M per 2 MB
+  pass); it was reverted. The measured limit here is ≈ 1.0×.
+- **The typed client ≥ 300k small events/s (issue 16).** A superjson meta that marks only
+  Dates is now read once per distinct meta text, and each event is \`JSON.parse\` plus
+  \`new Date\` at its paths, as superjson would make it (\`decode-plan.ts\`; any other meta
+  takes superjson's decode; zod still validates every event). With a fake \`fetch\` serving
+  16 KB chunks, 300k small events validated with Dates checked: 304k → 483k events/s (medians
+  of 5). Over a real socket the client reads what the server writes, from a server on the same
+  two cores, so the bench's row measures both: see its figure. A CPU profile of the client after
+  the change: \`JSON.parse\` 13 %, \`new Date\` 8 %, GC 12 %, the three async-generator layers
+  (connect, reconnect, the subscription's iteration) ≈ 11 %, the parser ≈ 6 %,
+  \`TextDecoder\` ≈ 5 %; the generator layers are the next thing to remove.
 
 ## Before and after "the core, untangled" (issue 9)
 
