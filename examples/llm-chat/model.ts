@@ -1,6 +1,7 @@
 // The "model": a local text generator, no network and no weights. Its answer
 // is a function of the prompt alone, so a test knows the whole text before it
 // asks; it streams token by token at a model's pace, and stops when told.
+import { seededRandom } from "@rivulet/example-kit/random";
 
 /** Waits before token `index` is sent: the generator's pace. */
 export type Pace = (index: number) => Promise<void>;
@@ -50,7 +51,7 @@ export function tokenize(text: string): string[] {
  */
 export function answerFor(prompt: string): Answer {
   const asked = prompt.trim().replace(/\s+/g, " ");
-  const random = mulberry32(fnv1a(asked));
+  const random = seededRandom(fnv1a(asked));
   const pool: string[] = [...SENTENCES];
   const count = 4 + Math.floor(random() * 4);
   const picked: string[] = [];
@@ -109,16 +110,4 @@ function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return hash >>> 0;
-}
-
-/** A small seeded generator of numbers in [0, 1): the same seed, the same answer. */
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -2,18 +2,7 @@ import { memoryBroker, type Broker } from "@rivulet/server";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { HISTORY_POINTS, SYMBOLS } from "./contract.js";
 import { createPriceFeed, PRICES_TOPIC, START_PRICES, type PriceEvent, type PriceFeed } from "./feed.js";
-
-/** A small seeded generator (mulberry32), so a walk can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from "@rivulet/example-kit/random";
 
 const ALL = new Set<string>(SYMBOLS);
 const seqOf = (event: PriceEvent): number => Number(event.id.split("-")[1]);
@@ -54,7 +43,7 @@ describe("the price feed", () => {
 
   it("walks randomly from the start prices: positive, in cents, small steps, repeatable with a seed", () => {
     const walk = (seed: number): number[] => {
-      const own = createPriceFeed({ broker, intervalMs: 60_000, random: seeded(seed) });
+      const own = createPriceFeed({ broker, intervalMs: 60_000, random: seededRandom(seed) });
       for (let i = 0; i < 500; i++) own.tick();
       own.stop();
       return own.catchup({ symbols: new Set(["ACME"]), limit: HISTORY_POINTS }).events.map((event) => event.data.price);

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { startCuttingProxy, type Cut, type CuttingProxy } from "../helpers/cutting-proxy.js";
 import { collect, createServerPool } from "../helpers/servers.js";
 import { contract, durableApp } from "./client-app.js";
+import { seededRandom } from "../helpers/cutting-proxy.js";
 
 const pool = createServerPool();
 const proxies: CuttingProxy[] = [];
@@ -13,25 +14,13 @@ afterEach(async () => {
   await pool.closeAll();
 });
 
-/** mulberry32: the same cuts on every run of the test, for a given seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const COUNT = 300;
 
 describe("a durable run through a proxy that cuts connections at random", () => {
   it.each([1, 2, 3])("seed %i: the 300 events arrive each exactly once, in order", async (seed) => {
     const app = durableApp();
     const origin = new URL(await pool.start(app.listener));
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     // Every one of the first 40 connections is cut, anywhere in its first 4 KB (head included), some with a reset.
     const plan = (connection: number): Cut | undefined =>
       connection < 40 ? { at: Math.floor(random() * 4096), reset: random() < 0.3 } : undefined;

@@ -1,5 +1,7 @@
 import net from "node:net";
 import type { AddressInfo } from "node:net";
+/** The same seed gives the same cuts on every run. */
+export { seededRandom } from "@rivulet/example-kit/random";
 
 /**
  * Where to cut one connection, counted in bytes of the server → client
@@ -201,16 +203,4 @@ function cutPoint(cut: Cut, combined: Buffer, base: number, forwarded: number): 
     if (end >= cut.at && end > forwarded) return end - forwarded;
     from = found + 1;
   }
-}
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same cuts on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
