@@ -51,30 +51,20 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   response's first write in a tick goes out at once, as a bare \`res.write\`. A handler
   that \`yield*\`s the subscription instead pays the generator per message and
   subscriber: see its row.
-- **10,000 subscribers over two processes on Redis, p99 < 100 ms (issue 16).** Each process
-  holds 5,000 connections and gets every message from its one \`XREAD BLOCK\`. Timed inside
-  the server processes (a probe around the topic reader's delivery, 180 messages, Intel Xeon
-  host at load ≈ 4.5 from other jobs, 2026-12-03): the hop from the publisher through Redis
-  to the reader is 3.1 ms at the median; handing the message to the 5,000 subscribers (the
-  broker's listener loop, each subscriber's queue passing it straight to its response) takes
-  3.5 ms (p90 12 ms); but the process is busy 71 ms at the median (p90 126 ms) before its event
-  loop is free again — the 5,000 \`res.write\`s, whose loopback TCP work the kernel charges
-  to the writer. That is ≈ 14 µs of wall time per connection for ≈ 7 µs of CPU (7.2–7.6 µs per
-  delivery over both processes, raw node:http's 6.4–6.9 µs in the same runs): the two servers,
-  the client process, Redis and the publisher share two cores, so each server has about half
-  of one. When a message takes more than the 100 ms between publishes, the next waits
-  (the p90 hop, 149 ms, is that queue), and p99 follows: 258–519 ms for the two processes
-  where raw node:http in one process read 160 ms and the one-process Redis row 227 ms. A CPU
-  profile of both server processes over 55 messages (\`inspector\`, started and stopped from the
-  reader) says where the busy time goes: the socket writes themselves (\`writeUtf8String\` and
-  \`writev\`, the system calls, loopback TCP included) 63–74 % of it, node's HTTP write path around
-  them (the response's cork and its \`nextTick\` uncork, \`write_\`, \`Socket._write\`) ≈ 10 %,
-  Rivulet's own code (the topic reader's loop, the writer's \`deliver\`) 1.5–2 %, GC ≈ 1 %.
-  Rivulet's work per delivery is already raw node's; what is left is the sockets' write cost,
-  which two processes on a 2-core host shared with their client, Redis and the publisher do
-  not halve. Nothing in the Redis path (\`broker.ts\`, \`topic-reader.ts\`) is worth tuning for it.
-- **The client's bundle ≤ 8 KB (issue 16).** Measured as the bundle section says: 14.3–15.0 KB
-  gzipped on 2026-12-03 (its figure moves with the packages' builds). Removing one module at a
+- **10,000 subscribers over two processes on Redis, p99 < 100 ms (issue 16).** Met in the
+  three runs of this page, on a quiet host: 53–73 ms, where raw \`node:http\` in one process
+  read 100–102 ms. Each process holds 5,000 connections and gets every message from its one
+  \`XREAD BLOCK\`, so each does half the socket writes that one process would. The same rows
+  measured while other jobs loaded the host (load ≈ 4.5, 2026-12-03) read 258–519 ms: timed
+  inside the server processes then, the hop through Redis was 3.1 ms at the median and the
+  hand-off to the 5,000 subscribers 3.5 ms, but each process was busy ≈ 71 ms per message
+  with the 5,000 \`res.write\`s, whose loopback TCP work the kernel charges to the writer;
+  a CPU profile gave the socket writes 63–74 % of that time, node's HTTP write path ≈ 10 %,
+  Rivulet's own code 1.5–2 %. Rivulet's CPU per delivery is raw node's; what decides p99 is
+  how much of the two cores the writers get.
+- **The client's bundle ≤ 8 KB (issue 16).** Measured as the bundle section says: 15.3 KB
+  gzipped on 2026-12-03 (the issue's 8.4 KB was measured otherwise; no method tried here
+  reproduced it). Removing one module at a
   time from the bundle (esbuild, the same app) shows what each costs gzipped: the superjson codec
   with superjson ≈ 4.6 KB, the transport (\`reconnect\` + \`connect\` + \`response\` + the parser)
   ≈ 4–5 KB, \`compileStream\` with \`encode\` and \`schema-plan\` ≈ 2.6 KB (the client uses it
