@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RivuletError, defineContract, stream, superjsonCodec } from "@rivulet/shared";
 import { newRunId } from "@rivulet/shared/wire";
@@ -97,7 +98,9 @@ async function eventually(check: () => Promise<boolean> | boolean, what: string)
 }
 
 const ids = (id: string, seqs: number[]): string[] => seqs.map((seq) => `${id}:${seq}`);
+/** A signal that never aborts, shared by many watchers of a test (each adds a listener, as a connection's own signal would). */
 const never = new AbortController().signal;
+setMaxListeners(0, never);
 
 describe("redisRunStore options", () => {
   it.each([
@@ -190,6 +193,7 @@ describe.skipIf(!reachable)("redisRunStore across two processes", () => {
     const runs: RunInfo[] = [];
     for (let n = 0; n < 12; n++) runs.push(await startRun(a));
     const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
     cleanups.push(() => controller.abort());
     const watchers: Array<AsyncIterator<{ id: string }>> = [];
     for (const { id } of runs) {
