@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { RivuletError } from "@rivulet/shared";
 import { checkOptions, option } from "@rivulet/shared/wire";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { assertMessageId, brokerOption, historyGap, planResume } from "../broker/history.js";
 import { SubscriberQueue } from "../broker/queue.js";
 import type { Broker, BrokerMessage, SubscribeOptions } from "../broker/types.js";
 import { compareEventIds } from "../resume.js";
 import { decodeEntry, encodeFields, fieldOf, type StreamEntry } from "./entries.js";
 import { wireOf } from "../shared-message.js";
+import { connectRedis } from "./connection.js";
 import { TopicReader } from "./topic-reader.js";
 import { brokerFailure, isReplyError, reaching } from "./unavailable.js";
 
@@ -86,28 +87,12 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
     presenceTtlMs: option.timerMs,
     onError: option.function,
   });
-  // While Redis is away a command waits in ioredis's offline queue, and fails (BROKER_UNAVAILABLE)
-  // after two reconnection attempts — at most about 4 s — instead of ioredis's default 20.
-  const client =
-    options.client ?? new Redis(options.url ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST });
-  const ownsClient = options.client === undefined;
+  const { client, onError, close: closeClient } = connectRedis(options, "redis broker");
   const prefix = options.keyPrefix ?? "rivulet:";
   const historySize = options.historySize ?? 1000;
   const queueSize = options.queueSize ?? 1000;
   const blockMs = options.blockMs ?? 5000;
   const presenceTtlMs = options.presenceTtlMs ?? 30_000;
-  const report = options.onError ?? ((error: unknown) => console.warn("[rivulet] redis broker:", error));
-  // A logger that throws must not become an unhandled rejection inside the broker.
-  const onError = (error: unknown): void => {
-    try {
-      report(error);
-    } catch (failure) {
-      console.error("[rivulet] redis broker: onError threw:", failure, "while reporting:", error);
-    }
-  };
-  // Without a listener ioredis logs every failed reconnection as an "Unhandled error event";
-  // a client passed in is its owner's to listen to.
-  if (ownsClient) client.on("error", onError);
   const instance = randomUUID();
   const readers = new Map<string, TopicReader>();
   const members = new Map<string, Set<string>>();
@@ -288,20 +273,10 @@ export function redisBroker(options: RedisBrokerOptions = {}): Broker {
         await pipeline.exec().catch(onError);
       }
       members.clear();
-      if (!ownsClient) return;
-      if (connected) await client.quit();
-      else client.disconnect();
+      await closeClient();
     },
   };
 }
-
-/**
- * ioredis's `maxRetriesPerRequest` for a client the broker makes: a command
- * made while Redis is away fails after at most two reconnection attempts
- * (ioredis waits up to 2 s between two), so a publish or a resume is refused
- * within a few seconds rather than held. One attempt is left to a blip.
- */
-const MAX_RETRIES_PER_REQUEST = 1;
 
 /**
  * `XADD … MAXLEN ~`, with the ID of the entry before it in a `prev` field.

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { RivuletError, jsonCodec } from "@rivulet/shared";
 import { checkOptions, option, runEventId } from "@rivulet/shared/wire";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { RunInfo, RunLookup, RunState, RunStore } from "../runs/store.js";
 import { historyGap } from "../broker/history.js";
 import { SubscriberQueue } from "../broker/queue.js";
 import type { BrokerMessage } from "../broker/types.js";
 import type { StreamEntry } from "./entries.js";
+import { connectRedis } from "./connection.js";
 import { RunAppends } from "./runs-appends.js";
 import { entryArgs, itemOf, readLogEntry, runKeys, type RunItem } from "./runs-entries.js";
 import { RunReadPool } from "./runs-read-loop.js";
@@ -119,25 +120,13 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
     expiredKeptMs: option.timerMs,
     onError: option.function,
   });
-  // As redisBroker's: a command made while Redis is away fails within a few seconds instead of waiting.
-  const client = options.client ?? new Redis(options.url ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
-  const ownsClient = options.client === undefined;
+  const { client, onError, close: closeClient } = connectRedis(options, "redis run store");
   const prefix = options.keyPrefix ?? "rivulet:";
   const queueSize = options.queueSize ?? 1000;
   const blockMs = options.blockMs ?? 5000;
   const readConnections = options.readConnections ?? 4;
   const runnerTtlMs = options.runnerTtlMs ?? 10_000;
   const expiredKeptMs = options.expiredKeptMs ?? 3_600_000;
-  const report = options.onError ?? ((error: unknown) => console.warn("[rivulet] redis run store:", error));
-  const onError = (error: unknown): void => {
-    try {
-      report(error);
-    } catch (failure) {
-      console.error("[rivulet] redis run store: onError threw:", failure, "while reporting:", error);
-    }
-  };
-  if (ownsClient) client.on("error", onError);
-
   const instance = randomUUID();
   const runnerPrefix = `${prefix}runner:`;
   const runnerKey = `${runnerPrefix}${instance}`;
@@ -496,9 +485,7 @@ export function redisRunStore(options: RedisRunStoreOptions = {}): RunStore {
       if (connected) await client.del(...readPool.wakeKeys).catch(onError);
       local.clear();
       appends.clear();
-      if (!ownsClient) return;
-      if (connected) await client.quit();
-      else client.disconnect();
+      await closeClient();
     },
   };
 }
