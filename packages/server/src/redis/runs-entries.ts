@@ -1,7 +1,6 @@
-import { RivuletError, jsonCodec } from "@rivulet/shared";
 import { END_EVENT, ERROR_EVENT } from "@rivulet/shared/wire";
 import type { BrokerMessage } from "../broker/types.js";
-import { markRunEnding, type RunEntry } from "../runs/store.js";
+import { endingError, type RunEntry } from "../runs/store.js";
 import { runMessage } from "../shared-message.js";
 import type { StreamEntry } from "./entries.js";
 
@@ -36,7 +35,7 @@ export type RunItem =
 export function itemOf(runId: string, seq: number, event: string, data: string, meta: string | undefined): RunItem {
   const wire = meta === undefined || meta === "" ? { data } : { data, meta };
   if (event === END_EVENT) return { seq, ending: { failure: undefined } };
-  if (event === ERROR_EVENT) return { seq, ending: { failure: failureOf(data) } };
+  if (event === ERROR_EVENT) return { seq, ending: { failure: endingError(data) } };
   return { seq, message: runMessage(runId, seq, event, wire) };
 }
 
@@ -57,14 +56,4 @@ export function readLogEntry(runId: string, [id, fields]: StreamEntry): RunItem 
 /** The seq of a log entry's ID. */
 export function seqOf(streamId: string): number {
   return Number.parseInt(streamId, 10);
-}
-
-/**
- * The error of a `rivulet:error` entry. The runner told `runs.onError` of
- * it, so it is marked as the run's ending; `RUN_LOST` (written by whichever
- * process noticed the runner's death) was told to nobody, and is not.
- */
-function failureOf(data: string): RivuletError {
-  const error = RivuletError.fromJSON(jsonCodec.decode(data, undefined));
-  return error.code === "RUN_LOST" ? error : markRunEnding(error);
 }

@@ -7,8 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { SubscriberQueue } from "../broker/queue.js";
 import { createRunHost, type DurableRoute, type RunArgs } from "../runs/host.js";
-import { endEntry, errorEntry } from "../runs/memory.js";
-import { isRunEnding, type RunEntry, type RunInfo, type RunStore } from "../runs/store.js";
+import { endEntry, errorEntry, isRunEnding, type RunEntry, type RunInfo, type RunStore } from "../runs/store.js";
 import { REDIS_URL, checkRedis, deleteKeys, uniquePrefix } from "../test-utils/redis.js";
 import { redisRunStore, type RedisRunStoreOptions } from "./runs.js";
 

@@ -1,8 +1,8 @@
 import { RivuletError, jsonCodec, superjsonCodec, type AnyStream } from "@rivulet/shared";
 import { MAX_TIMER_MS, RUN_EVENT, checkOptions, compileStream, newRunId, option, type CompiledStream, type OptionRule } from "@rivulet/shared/wire";
 import type { BrokerMessage } from "../broker/types.js";
-import { endEntry, errorEntry, memoryRunStore } from "./memory.js";
-import type { RunEntry, RunStore } from "./store.js";
+import { memoryRunStore } from "./memory.js";
+import { endEntry, errorEntry, type RunEntry, type RunStore } from "./store.js";
 
 /** What a durable stream's handler receives. */
 export interface RunArgs<TInput, TContext> {

@@ -1,8 +1,8 @@
 import { RivuletError, superjsonCodec } from "@rivulet/shared";
 import { RUN_EVENT } from "@rivulet/shared/wire";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { endEntry, errorEntry, memoryRunStore } from "./memory.js";
-import type { RunEntry, RunInfo, RunStore } from "./store.js";
+import { memoryRunStore } from "./memory.js";
+import { endEntry, errorEntry, type RunEntry, type RunInfo, type RunStore } from "./store.js";
 
 const info = (id: string, owner = ""): RunInfo => ({ id, path: "chat/ask", owner });
 const runId = (n: number): string => `run${String(n).padStart(19, "0")}`;

@@ -1,9 +1,9 @@
-import { RivuletError, jsonCodec } from "@rivulet/shared";
-import { END_EVENT, ERROR_EVENT, MAX_TIMER_MS, checkOptions, option, runEventId } from "@rivulet/shared/wire";
+import { RivuletError } from "@rivulet/shared";
+import { ERROR_EVENT, MAX_TIMER_MS, checkOptions, option, runEventId } from "@rivulet/shared/wire";
 import { historyGap } from "../broker/history.js";
 import { SubscriberQueue } from "../broker/queue.js";
 import { runMessage } from "../shared-message.js";
-import { markRunEnding, type BrokerMessage, type RunEntry, type RunInfo, type RunLookup, type RunStore } from "./store.js";
+import { endingError, type BrokerMessage, type RunEntry, type RunInfo, type RunLookup, type RunStore } from "./store.js";
 
 export interface MemoryRunStoreOptions {
   /**
@@ -148,7 +148,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
       if (run.state === "ended") return;
       // Not a message for the watchers: their writers write the end event, or the error event, themselves.
       run.state = "ended";
-      run.ending = { failure: last.event === ERROR_EVENT ? errorOf(last) : undefined };
+      run.ending = { failure: last.event === ERROR_EVENT ? endingError(last.wire.data) : undefined };
       for (const watcher of run.watchers) watcher.endAfter(run.ending.failure);
       run.markEnded();
       run.expiry = setTimeout(() => expire(run), Math.min(retentionMs, MAX_TIMER_MS));
@@ -238,19 +238,4 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
       expired.clear();
     },
   };
-}
-
-/** The error a run's `rivulet:error` entry carries. */
-export function errorOf(entry: RunEntry): RivuletError {
-  return markRunEnding(RivuletError.fromJSON(jsonCodec.decode(entry.wire.data, undefined)));
-}
-
-/** The run's last entry for a normal end (completed or stopped). */
-export function endEntry(seq: number): RunEntry {
-  return { seq, event: END_EVENT, wire: { data: "" } };
-}
-
-/** The run's last entry for a failure: the error's JSON, as the `rivulet:error` event carries it. */
-export function errorEntry(seq: number, error: RivuletError): RunEntry {
-  return { seq, event: ERROR_EVENT, wire: jsonCodec.encode(error.toJSON()) };
 }

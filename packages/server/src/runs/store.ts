@@ -1,4 +1,5 @@
-import type { EncodedData, RivuletError } from "@rivulet/shared";
+import { RivuletError, jsonCodec, type EncodedData } from "@rivulet/shared";
+import { END_EVENT, ERROR_EVENT } from "@rivulet/shared/wire";
 import type { BrokerMessage } from "../broker/types.js";
 
 /** What every process knows of a durable run. */
@@ -92,12 +93,33 @@ const RUN_ENDING = Symbol("rivulet.runEnding");
  * Marks `error` as the one its run ended with (its `rivulet:error` entry),
  * as a store fails the run's watchers with it: the runner told `runs.onError`
  * once, so the adapters' `onError` is not told again for every watcher.
- * A store builds each such error with it (`errorOf` in memory.ts does);
- * `RUN_LOST`, which no runner reported, is not marked.
+ * A store builds each such error with `endingError`, which leaves
+ * `RUN_LOST`, reported by no runner, unmarked.
  */
 export function markRunEnding(error: RivuletError): RivuletError {
   Object.defineProperty(error, RUN_ENDING, { value: true });
   return error;
+}
+
+/**
+ * The error of a run's `rivulet:error` entry (its data: the error's JSON).
+ * The runner told `runs.onError` of it, so it is marked as the run's ending;
+ * `RUN_LOST`, written by whichever process noticed the runner's death, was
+ * told to nobody, and is not.
+ */
+export function endingError(data: string): RivuletError {
+  const error = RivuletError.fromJSON(jsonCodec.decode(data, undefined));
+  return error.code === "RUN_LOST" ? error : markRunEnding(error);
+}
+
+/** The run's last entry for a normal end (completed or stopped). */
+export function endEntry(seq: number): RunEntry {
+  return { seq, event: END_EVENT, wire: { data: "" } };
+}
+
+/** The run's last entry for a failure: the error's JSON, as the `rivulet:error` event carries it. */
+export function errorEntry(seq: number, error: RivuletError): RunEntry {
+  return { seq, event: ERROR_EVENT, wire: jsonCodec.encode(error.toJSON()) };
 }
 
 /** Whether `error` is a run's ending, marked by `markRunEnding`. */
