@@ -104,13 +104,21 @@ export async function readStreamRequest(path: string, parts: RequestParts, readi
     }
     input = result.data;
   }
-  // The header's bytes are UTF-8 (browsers and Rivulet's client send them so); the query is decoded already.
-  const header = parts.lastEventIdHeader;
-  const lastEventId = header === null ? (parts.query.get("lastEventId") ?? undefined) : fromLastEventIdHeader(header);
-  const request: StreamRequest = { route, input, lastEventId: lastEventId === "" ? undefined : lastEventId };
+  const request: StreamRequest = { route, input, lastEventId: lastEventIdOf(parts) };
   // Set after, not spread into the literal: a plain stream's request is built as it was before durable runs.
   if (route.durable) request.run = START;
   return request;
+}
+
+/**
+ * The `Last-Event-ID` header, else the `lastEventId` query parameter (for clients that cannot set
+ * headers); `undefined` when neither is there or it is empty (a first connection).
+ */
+function lastEventIdOf(parts: RequestParts): string | undefined {
+  // The header's bytes are UTF-8 (browsers and Rivulet's client send them so); the query is decoded already.
+  const header = parts.lastEventIdHeader;
+  const lastEventId = header === null ? parts.query.get("lastEventId") : fromLastEventIdHeader(header);
+  return lastEventId === null || lastEventId === "" ? undefined : lastEventId;
 }
 
 /** A request that starts a run: the same frozen value for all. */
@@ -133,18 +141,17 @@ function readRunRequest(path: string, parts: RequestParts): RunRequest | "ended"
     if (runParam === null) throw new RivuletError("INVALID_INPUT", `DELETE ${path} stops a run: name it with ?run=<id>.`);
     return { kind: "stop", id: runParam };
   }
-  const header = parts.lastEventIdHeader;
-  const lastEventId = header === null ? (parts.query.get("lastEventId") ?? "") : fromLastEventIdHeader(header);
+  const lastEventId = lastEventIdOf(parts);
   if (lastEventId === END_EVENT_ID) return "ended";
-  const resumed = lastEventId === "" ? undefined : parseRunEventId(lastEventId);
-  if (lastEventId !== "" && resumed === undefined) {
+  const resumed = lastEventId === undefined ? undefined : parseRunEventId(lastEventId);
+  if (lastEventId !== undefined && resumed === undefined) {
     throw new RivuletError("INVALID_INPUT", `The Last-Event-ID of a durable stream is "<run id>:<n>"; got ${JSON.stringify(lastEventId.slice(0, 80))}.`);
   }
   if (resumed && runParam !== null && resumed.runId !== runParam) {
     throw new RivuletError("INVALID_INPUT", `The Last-Event-ID belongs to run "${resumed.runId}", not to run "${runParam}".`);
   }
   const id = runParam ?? resumed?.runId;
-  if (id === undefined) return { kind: "start" };
+  if (id === undefined) return START;
   return { kind: "join", id, afterSeq: resumed?.seq ?? -1 };
 }
 
