@@ -1,5 +1,5 @@
 import { isStream, superjsonCodec, type AnyStream, type ContractTree } from "@rivulet/shared";
-import { checkOptions, compileStream, inputCodecOf, option, type OptionRule } from "@rivulet/shared/wire";
+import { checkOptions, codecOf, compileDecoder, inputCodecOf, option, type OptionRule } from "@rivulet/shared/wire";
 import { createEventReader, type EventReader } from "./dialect.js";
 import { durableCaller, type RequestFactory } from "./durable.js";
 import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
@@ -84,7 +84,7 @@ export function createClient<TContract extends ContractTree>(
 
   const caller = (path: string[], stream: AnyStream) => {
     const endpoint = `${base}/${path.map(encodeURIComponent).join("/")}`;
-    const reader = createEventReader(compileStream(stream, { codec, validate }));
+    const reader = createEventReader(compileDecoder(stream, { codec: codecOf(stream, codec), validate }));
     const method = stream.method ?? options.method ?? "GET";
     const inputCodec = inputCodecOf(stream, codec);
     const requestOf = (url: URL, body: string | undefined): RequestFactory => async () => {

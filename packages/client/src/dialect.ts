@@ -1,5 +1,5 @@
 import { RivuletError, type AnyStream, type ParsedEvent } from "@rivulet/shared";
-import { END_EVENT, ERROR_EVENT, type CompiledStream } from "@rivulet/shared/wire";
+import { END_EVENT, ERROR_EVENT, type EventDecoder } from "@rivulet/shared/wire";
 import { parseJSON, upstreamError } from "./response.js";
 
 /** One event as the loop delivers it. */
@@ -17,7 +17,7 @@ export const END: unique symbol = Symbol("end");
 /**
  * How the client reads one stream's events, by the dialect its contract
  * declares (docs/foreign-endpoints.md): what ends it, what is an error, what
- * is skipped. Made once per stream, with its compiled stream.
+ * is skipped. Made once per stream, with its decoder.
  */
 export interface EventReader {
   /**
@@ -32,8 +32,8 @@ export interface EventReader {
   readonly endsOnClose: boolean;
 }
 
-export function createEventReader(compiled: CompiledStream): EventReader {
-  const stream: AnyStream = compiled.stream;
+export function createEventReader(decoder: EventDecoder): EventReader {
+  const stream: AnyStream = decoder.stream;
   const { end, errorEvent } = stream;
   const endData = typeof end === "object" && "data" in end ? end.data : undefined;
   const endName = typeof end === "object" && "event" in end ? end.event : undefined;
@@ -58,7 +58,7 @@ export function createEventReader(compiled: CompiledStream): EventReader {
         if (event.event === endName) return END;
         if (ignoreUnknown) return SKIP;
       }
-      return { event: event.event, data: compiled.decode(event.event, event.data, event.meta), id: event.id };
+      return { event: event.event, data: decoder.decode(event.event, event.data, event.meta), id: event.id };
     },
   };
 }

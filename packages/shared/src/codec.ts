@@ -1,7 +1,8 @@
 import superjson from "superjson";
 import type { ZodType } from "zod";
 import { RivuletError } from "./errors.js";
-import { escapeSegment, shapeOf } from "./schema-plan.js";
+import { shapeOf } from "./schema-plan.js";
+import { escapeSegment } from "./superjson-path.js";
 
 /** What a codec writes for one event: `data` (plain JSON) and an optional side channel. */
 export interface EncodedData {

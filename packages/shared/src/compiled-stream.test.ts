@@ -2,7 +2,9 @@ import fc from "fast-check";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { jsonCodec, superjsonCodec, textCodec, type DataCodec } from "./codec.js";
-import { compileStream, inputCodecOf } from "./compiled-stream.js";
+import { compileStream } from "./compiled-stream.js";
+import { compileDecoder } from "./event-decoder.js";
+import { inputCodecOf } from "./stream-codec.js";
 import { END_EVENT_ID } from "./control.js";
 import { defineContract, stream, type AnyStream } from "./contract.js";
 import { encodeEvent } from "./encode.js";
@@ -126,7 +128,7 @@ describe("compileStream: schemas that transform", () => {
     for (const codec of [superjsonCodec, jsonCodec]) {
       for (const validate of [true, false]) {
         const server = compileStream(reshaping.s, { codec, validate: true });
-        const client = compileStream(reshaping.s, { codec, validate });
+        const client = compileDecoder(reshaping.s, { codec, validate });
         const encoded = server.encode(event, yielded);
         expect(client.decode(event, encoded.data, encoded.meta)).toEqual(output);
       }
@@ -165,8 +167,11 @@ describe("compileStream: schemas that transform", () => {
   });
 });
 
-describe("compileStream: decode", () => {
-  const compiled = compileStream(contract.s, { codec: superjsonCodec, validate: true });
+describe.each([
+  ["compileDecoder", compileDecoder],
+  ["compileStream", compileStream],
+] as const)("%s: decode", (_, compile) => {
+  const compiled = compile(contract.s, { codec: superjsonCodec, validate: true });
 
   it("refuses an unknown or inherited event name, undecodable data and data that breaks the contract, with INVALID_EVENT", () => {
     for (const [event, data] of [
@@ -189,7 +194,7 @@ describe("compileStream: decode", () => {
   });
 
   it("skips the check with validate: false for schemas that only check", () => {
-    const trusting = compileStream(contract.s, { codec: jsonCodec, validate: false });
+    const trusting = compile(contract.s, { codec: jsonCodec, validate: false });
     expect(trusting.decode("note", '{"text":1}', undefined)).toEqual({ text: 1 });
   });
 });

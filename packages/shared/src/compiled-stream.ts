@@ -1,12 +1,13 @@
 import { safeEncode, type ZodType } from "zod";
-import { jsonCodec, superjsonCodec, textCodec, type DataCodec, type EncodedData } from "./codec.js";
+import { jsonCodec, superjsonCodec, type DataCodec, type EncodedData } from "./codec.js";
 import type { AnyStream } from "./contract.js";
-import { decoderFor } from "./decode-plan.js";
 import { encodeEvent } from "./encode.js";
 import { END_EVENT_ID } from "./control.js";
 import { RivuletError, toIssues } from "./errors.js";
+import { compileDecoder, unknownEvent, type EventDecoder } from "./event-decoder.js";
 import { eventIdFits } from "./event-id.js";
-import { outputIsInput } from "./schema-plan.js";
+import { outputIsInput } from "./output-is-input.js";
+import { codecOf } from "./stream-codec.js";
 
 export interface CompileOptions {
   /** How data travels, unless the stream names its own codec: both ends must agree. */
@@ -27,15 +28,14 @@ export interface CompileOptions {
 /**
  * One stream of a contract, compiled once for a codec: the only place where
  * events are checked against their schemas and turned into wire text and
- * back. The server's writer, `createChannel` and the client all use it.
+ * back. The server's writer and `createChannel` use it; the client uses its
+ * receiving half alone ({@link compileDecoder}), which this one shares.
  *
  * What travels is the event's **input** form — what its schema parses — so
  * that the receiving side can parse it into exactly the type `InferEventData`
  * promises, transforms included (see docs/protocol.md, "Schemas that transform").
  */
-export interface CompiledStream {
-  readonly stream: AnyStream;
-  readonly codec: DataCodec;
+export interface CompiledStream extends EventDecoder {
   /**
    * Checks one event's data (unless validation is off) and encodes its wire form.
    * @throws {RivuletError} `INVALID_EVENT` for an event the stream does not have or data that fails its schema.
@@ -62,11 +62,6 @@ export interface CompiledStream {
    * @throws {RivuletError} as {@link CompiledStream.encode} and {@link CompiledStream.frame}.
    */
   encodeFrame(event: string, data: unknown, id?: string, retry?: number): string;
-  /**
-   * Decodes one received event's data and parses it by its schema.
-   * @throws {RivuletError} `INVALID_EVENT` for an unknown event, data the codec cannot read or that fails its schema.
-   */
-  decode(event: string, data: string, meta: string | undefined): unknown;
 }
 
 /** What is known of one event of the stream, worked out once. */
@@ -131,11 +126,11 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
   // Chosen once: a stream in Rivulet's own dialect frames every event as it always has.
   const named = namesMessage(stream);
 
-  const decodeData = decoderFor(codec);
+  const { decode } = compileDecoder(stream, { codec, validate });
 
   const planOf = (event: string): EventPlan => {
     const plan = plans.get(event);
-    if (!plan) throw new RivuletError("INVALID_EVENT", `Event "${event}" is not one of the stream's events.`);
+    if (!plan) throw unknownEvent(event);
     return plan;
   };
 
@@ -157,24 +152,7 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
       const encoded = encodeWith(plan, event, data);
       return !named && event === "message" ? unnamed(encoded, id, retry) : frameWith(plan, event, encoded, id, retry);
     },
-    decode(event, data, meta) {
-      const plan = planOf(event);
-      let value: unknown;
-      try {
-        value = decodeData(data, meta);
-      } catch (cause) {
-        throw new RivuletError("INVALID_EVENT", `Event "${event}" could not be decoded.`, { cause });
-      }
-      if (!validate && !plan.reshapes) return value;
-      const result = plan.schema.safeParse(value);
-      if (!result.success) {
-        throw new RivuletError("INVALID_EVENT", `Event "${event}" does not match the contract.`, {
-          cause: result.error,
-          issues: toIssues(result.error.issues),
-        });
-      }
-      return result.data;
-    },
+    decode,
   };
 }
 
@@ -209,34 +187,6 @@ function inputForm(schema: ZodType, parsed: unknown, yielded: unknown): unknown 
  */
 function namesMessage(stream: AnyStream): boolean {
   return (stream.codec === undefined && stream.end === "event") || !Object.hasOwn(stream.events, "message");
-}
-
-/** The codec a stream's data travels with: its own, named in the contract, or `fallback`. */
-export function codecOf(stream: AnyStream, fallback: DataCodec): DataCodec {
-  switch (stream.codec) {
-    case undefined:
-      return fallback;
-    case "superjson":
-      return superjsonCodec;
-    case "json":
-      return jsonCodec;
-    case "text":
-      return textCodec;
-    default:
-      return stream.codec;
-  }
-}
-
-/**
- * The codec a stream's input travels with, the same on both sides. A stream
- * that speaks plain JSON (`codec: "json"` or `"text"`: a text stream's events
- * are strings, not its input) or a foreign dialect (an `end` other than
- * Rivulet's end event) takes plain JSON, with no superjson `meta`; any other
- * stream its data codec, so that Dates and Maps in the input arrive as they were.
- */
-export function inputCodecOf(stream: AnyStream, fallback: DataCodec): DataCodec {
-  if (stream.codec === "json" || stream.codec === "text" || stream.end !== "event") return jsonCodec;
-  return codecOf(stream, fallback);
 }
 
 /** An ID the fast path may write as it is: no CR, LF or NUL, not too long, not the reserved end id. */

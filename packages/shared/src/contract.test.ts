@@ -5,7 +5,8 @@ import type { ContractTree } from "./contract.js";
 import { END_EVENT, ERROR_EVENT } from "./control.js";
 import { RivuletError } from "./errors.js";
 import { jsonCodec, superjsonCodec, textCodec } from "./codec.js";
-import { codecOf, compileStream } from "./compiled-stream.js";
+import { compileStream } from "./compiled-stream.js";
+import { codecOf } from "./stream-codec.js";
 
 /** Runs `fn` and returns the RivuletError it throws; fails the test if it throws nothing or something else. */
 function rivuletErrorOf(fn: () => unknown): RivuletError {

@@ -1,4 +1,5 @@
 import { superjsonCodec, type DataCodec } from "./codec.js";
+import { UNSAFE_KEYS, parsePath } from "./superjson-path.js";
 
 /** A decoder for one stream's received data: `data:` text and its `meta:`, to a value. */
 export type DataDecoder = (data: string, meta: string | undefined) => unknown;
@@ -75,8 +76,9 @@ export function datePathsOfMeta(meta: string): DatePaths | undefined {
   if (typeof values !== "object" || values === null || Array.isArray(values)) return undefined;
   const paths: string[][] = [];
   for (const [path, mark] of Object.entries(values)) {
+    // A key superjson refuses leaves the meta to superjson, to be refused there.
     const keys = isDateMark(mark) ? parsePath(path) : undefined;
-    if (keys === undefined) return undefined;
+    if (keys === undefined || keys.some((key) => UNSAFE_KEYS.has(key))) return undefined;
     paths.push(keys);
   }
   return paths;
@@ -84,27 +86,4 @@ export function datePathsOfMeta(meta: string): DatePaths | undefined {
 
 function isDateMark(mark: unknown): boolean {
   return Array.isArray(mark) && mark.length === 1 && mark[0] === "Date";
-}
-
-/** Keys superjson refuses in a path; such a meta goes to superjson, to be refused there. */
-const UNSAFE_KEYS = new Set(["__proto__", "prototype", "constructor"]);
-
-/** A superjson (v1) path: segments split at `.`, with `\.` and `\\` escaped; `undefined` when malformed. */
-function parsePath(path: string): string[] | undefined {
-  const keys: string[] = [];
-  let key = "";
-  for (let i = 0; i < path.length; i++) {
-    const char = path[i] as string;
-    if (char === "\\") {
-      const next = path[i + 1];
-      if (next !== "\\" && next !== ".") return undefined;
-      key += next;
-      i++;
-    } else if (char === ".") {
-      keys.push(key);
-      key = "";
-    } else key += char;
-  }
-  keys.push(key);
-  return keys.some((segment) => UNSAFE_KEYS.has(segment)) ? undefined : keys;
 }

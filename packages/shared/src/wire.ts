@@ -7,7 +7,10 @@ export { END_EVENT, END_EVENT_ID, ERROR_EVENT, KEEP_ALIVE, RESERVED_PREFIX, RUN_
 export { isRunId, newRunId, parseRunEventId, runEventId } from "./run-id.js";
 export { encodeData } from "./encode.js";
 export { listStreams, assertEventName } from "./contract.js";
-export { codecOf, compileStream, inputCodecOf } from "./compiled-stream.js";
+export { compileStream } from "./compiled-stream.js";
+export { compileDecoder } from "./event-decoder.js";
+export type { DecoderOptions, EventDecoder } from "./event-decoder.js";
+export { codecOf, inputCodecOf } from "./stream-codec.js";
 export type { CompiledStream, CompileOptions } from "./compiled-stream.js";
 export { MAX_TIMER_MS } from "./timers.js";
 export { MAX_EVENT_ID_BYTES, eventIdFits, fromLastEventIdHeader, toLastEventIdHeader } from "./event-id.js";
