@@ -1,8 +1,9 @@
 import { RivuletError, type AnyStream } from "@rivulet/shared";
 import { checkOptions, isRunId, option, parseRunEventId, type OptionRule } from "@rivulet/shared/wire";
-import type { EventReader, ReceivedEvent } from "./dialect.js";
+import type { EventReader } from "./dialect.js";
+import type { EventIterator } from "./reconnect.js";
 import { createRunReader, type RunCursor } from "./run-reader.js";
-import { createSubscription } from "./subscription.js";
+import { createSubscription, type Open } from "./subscription.js";
 import type { DurableCallOptions, DurableCaller, DurableSubscription, JoinOptions, StopOptions } from "./types.js";
 
 /** One request of a subscription, built anew for each connection (fresh headers). */
@@ -26,7 +27,7 @@ export interface DurableEndpoint {
     lastEventId: string | undefined;
     onStateChange: DurableCallOptions["onStateChange"];
     signal: AbortSignal;
-  }): AsyncGenerator<ReceivedEvent, void, undefined>;
+  }): EventIterator;
   /** `DELETE ?run=<id>`. */
   stop(runId: string, signal: AbortSignal | undefined): Promise<void>;
 }
@@ -124,34 +125,29 @@ function follow(endpoint: DurableEndpoint, target: Target, options: DurableCallO
     });
   };
 
-  async function* startRun(request: RequestFactory, signal: AbortSignal): AsyncGenerator<ReceivedEvent, void, undefined> {
+  const startRun = (request: RequestFactory, signal: AbortSignal): EventIterator => {
     const cursor: RunCursor = { runId: undefined, lastSeq: -1, onRunId: resolveRunId };
-    let failure: unknown;
-    try {
-      yield* endpoint.open({
-        // Once the run event named the run, every reconnection joins it rather than start another.
-        request: () => (cursor.runId === undefined ? request() : endpoint.join(cursor.runId)()),
-        reader: createRunReader(endpoint.reader, cursor),
-        lastEventId: undefined,
-        onStateChange: options.onStateChange,
-        signal,
-      });
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
+    const events = endpoint.open({
+      // Once the run event named the run, every reconnection joins it rather than start another.
+      request: () => (cursor.runId === undefined ? request() : endpoint.join(cursor.runId)()),
+      reader: createRunReader(endpoint.reader, cursor),
+      lastEventId: undefined,
+      onStateChange: options.onStateChange,
+      signal,
+    });
+    events.onEnd((failure) => {
       if (cursor.runId === undefined) rejectRunId(failure ?? notStarted(signal.aborted));
-    }
-  }
+    });
+    return events;
+  };
 
-  const open = async function* (signal: AbortSignal): AsyncGenerator<ReceivedEvent, void, undefined> {
-    if (target.kind === "join") return yield* joinRun(target.runId, target.lastEventId, signal);
+  const open: Open = (signal) => {
+    if (target.kind === "join") return joinRun(target.runId, target.lastEventId, signal);
     if (!started) {
       started = true;
-      return yield* startRun(target.request, signal);
+      return startRun(target.request, signal);
     }
-    const id = await untilAborted(runId, signal);
-    if (id !== undefined) yield* joinRun(id, undefined, signal);
+    return untilAborted(runId, signal).then((id) => (id === undefined ? undefined : joinRun(id, undefined, signal)));
   };
 
   const subscription = createSubscription(endpoint.stream, open, options.signal);

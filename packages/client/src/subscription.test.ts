@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient } from "./index.js";
+import { createClient, type ConnectionState } from "./index.js";
 import { contract } from "./test-utils/contract.js";
 import { collect, createServerPool, deferred, openStream, sendEnd, sendEvent } from "./test-utils/sse-server.js";
 
@@ -197,5 +197,71 @@ describe("a long-lived caller signal", () => {
     }
     // A listener left per subscription would keep every one of them alive as long as the app's signal.
     expect(EventEmitter.getEventListeners(app.signal, "abort")).toHaveLength(0);
+  });
+});
+
+/**
+ * A `fetch` whose response body is `text` in one chunk and then stays open
+ * until the client cancels it: every event of the text reaches the client in
+ * one batch.
+ */
+function oneChunkFetch(text: string): { fetch: typeof fetch; cancelled: Promise<void>; requests: () => number } {
+  const cancelled = deferred();
+  let requests = 0;
+  const fake: typeof fetch = async () => {
+    requests++;
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode(text)),
+      cancel: () => cancelled.resolve(),
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  };
+  return { fetch: fake, cancelled: cancelled.promise, requests: () => requests };
+}
+
+describe("an iteration that hands out a chunk's events one by one", () => {
+  const chunk = "event: tick\ndata: 1\n\nevent: tick\ndata: 2\n\nevent: gossip\ndata: x\n\n";
+
+  it("leaving after the first event of a chunk closes the connection and reads none of the rest", async () => {
+    // The third event breaks the contract: reading it would throw INVALID_EVENT instead of ending quietly.
+    const fake = oneChunkFetch(chunk);
+    const states: ConnectionState[] = [];
+    const client = createClient(contract, { baseUrl: "http://test.invalid/sse", fetch: fake.fetch, onStateChange: (s) => states.push(s) });
+    const received: number[] = [];
+    for await (const event of client.noInput()) {
+      received.push(event.data);
+      break;
+    }
+    expect(received).toStrictEqual([1]);
+    await fake.cancelled;
+    expect(states).toStrictEqual(["connecting", "open", "closed"]);
+    expect(fake.requests()).toBe(1);
+  });
+
+  it("return() while a next() waits for the server ends both, closes the connection and reports closed once", async () => {
+    const fake = oneChunkFetch("event: tick\ndata: 1\n\n");
+    const states: ConnectionState[] = [];
+    const client = createClient(contract, { baseUrl: "http://test.invalid/sse", fetch: fake.fetch, onStateChange: (s) => states.push(s) });
+    const iterator = client.noInput()[Symbol.asyncIterator]();
+    expect(await iterator.next()).toStrictEqual({ done: false, value: { event: "tick", data: 1, id: "" } });
+    // Nothing more comes: this one waits on the socket.
+    const waiting = iterator.next();
+    expect(await iterator.return?.()).toStrictEqual({ done: true, value: undefined });
+    expect(await waiting).toStrictEqual({ done: true, value: undefined });
+    await fake.cancelled;
+    expect(states).toStrictEqual(["connecting", "open", "closed"]);
+    expect(await iterator.next()).toStrictEqual({ done: true, value: undefined });
+  });
+
+  it("answers next() calls made at once in order, each with its own event, then the error after them", async () => {
+    const fake = oneChunkFetch(chunk);
+    const client = createClient(contract, { baseUrl: "http://test.invalid/sse", fetch: fake.fetch });
+    const iterator = client.noInput()[Symbol.asyncIterator]();
+    const [first, second, third] = [iterator.next(), iterator.next(), iterator.next()];
+    expect(await first).toStrictEqual({ done: false, value: { event: "tick", data: 1, id: "" } });
+    expect(await second).toStrictEqual({ done: false, value: { event: "tick", data: 2, id: "" } });
+    await expect(third).rejects.toMatchObject({ code: "INVALID_EVENT" });
+    await fake.cancelled;
+    expect(await iterator.next()).toStrictEqual({ done: true, value: undefined });
   });
 });
