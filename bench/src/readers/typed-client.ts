@@ -1,5 +1,4 @@
 import { createClient } from "@rivulet/client";
-import { superjsonCodec } from "@rivulet/shared";
 import { contract } from "../contract.js";
 import { monoMs } from "../lib/clock.js";
 import { EPOCH, type EventSize } from "../payload.js";
@@ -12,14 +11,14 @@ export interface TypedReadResult {
 }
 
 /**
- * Reads `n` events with Rivulet's typed client (validation on, superjson),
- * checking that every Date survived the trip.
+ * Reads `n` events with Rivulet's typed client as users get it (validation
+ * on, its default codec: superjson's wire, read without the superjson
+ * library), checking that every Date survived the trip.
  */
 export async function readWithTypedClient(port: number, n: number, size: EventSize): Promise<TypedReadResult> {
   const client = createClient(contract, {
     baseUrl: `http://127.0.0.1:${port}`,
     validate: true,
-    codec: superjsonCodec,
     reconnect: false,
     idleTimeoutMs: false,
   });

@@ -1,5 +1,5 @@
-import { isStream, superjsonCodec, type AnyStream, type ContractTree } from "@rivulet/shared";
-import { checkOptions, codecOf, compileDecoder, inputCodecOf, option, type OptionRule } from "@rivulet/shared/wire";
+import { isStream, superjsonLiteCodec, type AnyStream, type ContractTree } from "@rivulet/shared";
+import { checkOptions, chooseCodec, chooseInputCodec, compileDecoder, option, type CodecChoice, type OptionRule } from "@rivulet/shared/wire";
 import { createEventReader, type EventReader } from "./dialect.js";
 import { durableCaller, type RequestFactory } from "./durable.js";
 import { RECONNECT_DEFAULTS, reconnecting } from "./reconnect.js";
@@ -66,7 +66,10 @@ export function createClient<TContract extends ContractTree>(
   checkOptions("createClient()", options, RULES);
   const base = String(options.baseUrl).replace(/\/+$/, "");
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const codec = options.codec ?? superjsonCodec;
+  const fallback = options.codec ?? superjsonLiteCodec;
+  // A stream that names "superjson" is read with the client's codec when that speaks it (superjsonCodec,
+  // for classes registered with superjson), else with the lite one: superjson itself is never bundled unasked.
+  const codecs: CodecChoice = { fallback, superjson: fallback.name === "superjson" ? fallback : superjsonLiteCodec };
   const validate = options.validate ?? true;
   const reconnect = options.reconnect === false ? false : { ...RECONNECT_DEFAULTS, ...options.reconnect };
   const idleTimeoutMs = options.idleTimeoutMs ?? 37_500;
@@ -84,9 +87,9 @@ export function createClient<TContract extends ContractTree>(
 
   const caller = (path: string[], stream: AnyStream) => {
     const endpoint = `${base}/${path.map(encodeURIComponent).join("/")}`;
-    const reader = createEventReader(compileDecoder(stream, { codec: codecOf(stream, codec), validate }));
+    const reader = createEventReader(compileDecoder(stream, { codec: chooseCodec(stream, codecs), validate }));
     const method = stream.method ?? options.method ?? "GET";
-    const inputCodec = inputCodecOf(stream, codec);
+    const inputCodec = chooseInputCodec(stream, codecs);
     const requestOf = (url: URL, body: string | undefined): RequestFactory => async () => {
       const headers = await headersOf();
       // Also without a body: the server starts a POST stream only for application/json, which no form can send.

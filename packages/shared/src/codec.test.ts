@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
-import { jsonCodec, superjsonCodec } from "./codec.js";
+import { jsonCodec } from "./codec.js";
+import { superjsonCodec } from "./superjson-codec.js";
 import type { DataCodec } from "./codec.js";
 import { encodeEvent } from "./encode.js";
 import { createEventStreamParser } from "./parse.js";

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { jsonCodec, superjsonCodec, textCodec, type DataCodec } from "./codec.js";
+import { jsonCodec, textCodec, type DataCodec } from "./codec.js";
+import { superjsonCodec } from "./superjson-codec.js";
 import { compileStream } from "./compiled-stream.js";
 import { compileDecoder } from "./event-decoder.js";
 import { inputCodecOf } from "./stream-codec.js";

@@ -1,5 +1,5 @@
 import { safeEncode, type ZodType } from "zod";
-import { jsonCodec, superjsonCodec, type DataCodec, type EncodedData } from "./codec.js";
+import { jsonCodec, type DataCodec, type EncodedData } from "./codec.js";
 import type { AnyStream } from "./contract.js";
 import { encodeEvent } from "./encode.js";
 import { END_EVENT_ID } from "./control.js";
@@ -8,6 +8,7 @@ import { compileDecoder, unknownEvent, type EventDecoder } from "./event-decoder
 import { eventIdFits } from "./event-id.js";
 import { outputIsInput } from "./output-is-input.js";
 import { codecOf } from "./stream-codec.js";
+import { superjsonCodec } from "./superjson-codec.js";
 
 export interface CompileOptions {
   /** How data travels, unless the stream names its own codec: both ends must agree. */

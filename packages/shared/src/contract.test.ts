@@ -4,7 +4,8 @@ import { assertEventName, defineContract, isStream, listStreams, stream } from "
 import type { ContractTree } from "./contract.js";
 import { END_EVENT, ERROR_EVENT } from "./control.js";
 import { RivuletError } from "./errors.js";
-import { jsonCodec, superjsonCodec, textCodec } from "./codec.js";
+import { jsonCodec, textCodec } from "./codec.js";
+import { superjsonCodec } from "./superjson-codec.js";
 import { compileStream } from "./compiled-stream.js";
 import { codecOf } from "./stream-codec.js";
 

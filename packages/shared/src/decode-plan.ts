@@ -1,24 +1,20 @@
-import { superjsonCodec, type DataCodec } from "./codec.js";
+import type { DataDecoder } from "./codec.js";
 import { UNSAFE_KEYS, parsePath } from "./superjson-path.js";
-
-/** A decoder for one stream's received data: `data:` text and its `meta:`, to a value. */
-export type DataDecoder = (data: string, meta: string | undefined) => unknown;
 
 /** Where a meta's Dates are, as key paths; `[]` for the value itself. */
 type DatePaths = readonly (readonly string[])[];
 
 /**
- * The codec's decoder for one stream, with superjson's usual case taken
- * without its walk. A stream's events mostly carry the same meta, Dates at
- * fixed keys (`{"values":{"at":["Date"]},"v":1}`), which `superjson.deserialize`
+ * A decoder of superjson's format for one stream, with its usual case taken
+ * without `decode`'s walk. A stream's events mostly carry the same meta,
+ * Dates at fixed keys (`{"values":{"at":["Date"]},"v":1}`), which superjson
  * reads by copying the whole value and walking every path per event. Here the
  * meta's paths are worked out once per distinct meta text (the last one is
  * kept), and each event is `JSON.parse` and `new Date` at those paths, which
  * is what superjson would make of it. Any other meta, or data that does not
- * hold a string where a Date should be, goes to the codec as before.
+ * hold a string where a Date should be, goes to `decode`, the codec's own.
  */
-export function decoderFor(codec: DataCodec): DataDecoder {
-  if (codec !== superjsonCodec) return (data, meta) => codec.decode(data, meta);
+export function superjsonDecoder(decode: DataDecoder): DataDecoder {
   let lastMeta: string | undefined;
   let lastPaths: DatePaths | undefined;
   return (data, meta) => {
@@ -31,7 +27,7 @@ export function decoderFor(codec: DataCodec): DataDecoder {
       const value = withDates(JSON.parse(data) as unknown, lastPaths);
       if (value !== NOT_PLAIN) return value;
     }
-    return codec.decode(data, meta);
+    return decode(data, meta);
   };
 }
 

@@ -1,7 +1,6 @@
 import type { ZodType } from "zod";
 import type { DataCodec } from "./codec.js";
 import type { AnyStream } from "./contract.js";
-import { decoderFor } from "./decode-plan.js";
 import { RivuletError, toIssues } from "./errors.js";
 import { outputIsInput } from "./output-is-input.js";
 
@@ -40,7 +39,7 @@ interface EventPlan {
 export function compileDecoder(stream: AnyStream, { codec, validate }: DecoderOptions): EventDecoder {
   const plans = new Map<string, EventPlan>();
   for (const [name, schema] of Object.entries(stream.events)) plans.set(name, { schema, reshapes: !outputIsInput(schema) });
-  const decodeData = decoderFor(codec);
+  const decodeData = codec.decoder?.() ?? ((data: string, meta: string | undefined) => codec.decode(data, meta));
   return {
     stream,
     codec,
@@ -51,7 +50,9 @@ export function compileDecoder(stream: AnyStream, { codec, validate }: DecoderOp
       try {
         value = decodeData(data, meta);
       } catch (cause) {
-        throw new RivuletError("INVALID_EVENT", `Event "${event}" could not be decoded.`, { cause });
+        // The codec's own error says what it could not read, and what to do (superjsonLiteCodec's does).
+        const why = cause instanceof RivuletError ? `: ${cause.message}` : ".";
+        throw new RivuletError("INVALID_EVENT", `Event "${event}" could not be decoded${why}`, { cause });
       }
       if (!validate && !plan.reshapes) return value;
       const result = plan.schema.safeParse(value);

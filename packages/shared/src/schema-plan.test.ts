@@ -2,7 +2,8 @@ import fc from "fast-check";
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { jsonCodec, superjsonCodec } from "./codec.js";
+import { jsonCodec } from "./codec.js";
+import { superjsonCodec } from "./superjson-codec.js";
 import { shapeOf } from "./schema-plan.js";
 
 const at = new Date("2024-05-06T07:08:09.000Z");
