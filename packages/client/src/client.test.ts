@@ -1,8 +1,8 @@
-import { jsonCodec, superjsonCodec } from "@rivulet/shared";
+import { RivuletError, jsonCodec, superjsonCodec } from "@rivulet/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, type ClientOptions } from "./index.js";
 import { contract } from "./test-utils/contract.js";
-import { collect, createServerPool, openStream, sendEnd, type TestServer } from "./test-utils/sse-server.js";
+import { collect, createServerPool, openStream, rejection, sendEnd, sendEvent, type TestServer } from "./test-utils/sse-server.js";
 
 const pool = createServerPool();
 afterEach(() => pool.closeAll());
@@ -214,5 +214,53 @@ describe("option checks", () => {
     expect(() => createClient(contract, { ...base, headers: [["x-a", "1"]], codec: jsonCodec, validate: false })).not.toThrow();
     expect(() => createClient(contract, { ...base, maxEventBytes: 1 })).not.toThrow();
     expect(() => createClient(contract, { ...base, maxEventBytes: 2 ** 28 })).not.toThrow();
+  });
+});
+
+describe("the default codec: superjson's wire without superjson", () => {
+  /** A server that writes each of `events` with `write`, then the end event. */
+  async function serving(write: (res: Parameters<typeof openStream>[0]) => void, options: Omit<ClientOptions, "baseUrl"> = {}) {
+    const server = await pool.start((_req, res) => {
+      openStream(res);
+      write(res);
+      sendEnd(res);
+    });
+    return createClient(contract, { baseUrl: `${server.origin}/sse`, ...options });
+  }
+  const snapshot = {
+    at: new Date("2024-02-29T12:00:00.000Z"),
+    counts: new Map([["a.b", 1n], ["c\\d", 2n]]),
+    tags: new Set(["x", "y"]),
+    total: 3n,
+    note: undefined,
+    samples: [1, undefined, -0, 2.5],
+  };
+
+  it("reads what a Rivulet server writes with superjson: Dates, Maps, Sets, BigInts, undefined, -0, keys with dots", async () => {
+    const client = await serving((res) => sendEvent(res, "snapshot", snapshot));
+    const [event] = await collect(client.rich());
+    expect(event?.data).toStrictEqual(snapshot);
+  });
+
+  it("writes the input as superjson does, for the server to restore", async () => {
+    const server = await emptyStreams();
+    const client = createClient(contract, { baseUrl: `${server.origin}/sse` });
+    const since = new Date("2024-01-02T03:04:05.000Z");
+    await collect(client.ticker({ symbol: "ACME", since }));
+    const query = server.requests[0]?.url.searchParams;
+    expect(query?.get("meta")).toBe(superjsonCodec.encode({ symbol: "ACME", since }).meta);
+  });
+
+  it("refuses a meta only superjson's registries read with INVALID_EVENT, saying to pass superjsonCodec, which reads it", async () => {
+    const meta = '{"values":{"at":[["class","Instant"]]},"v":1}';
+    const write = (res: Parameters<typeof openStream>[0]): void =>
+      void res.write(`event: price\nmeta: ${meta}\ndata: {"symbol":"A","price":1,"at":{}}\n\n`);
+    const client = await serving(write, { reconnect: false });
+    const error = await rejection(collect(client.ticker({ symbol: "A" })));
+    expect(error).toBeInstanceOf(RivuletError);
+    expect(error).toMatchObject({ code: "INVALID_EVENT", message: expect.stringContaining("codec: superjsonCodec") });
+    // superjsonCodec passes the meta to superjson, which reports the unknown class itself.
+    const full = await serving(write, { reconnect: false, codec: superjsonCodec });
+    expect(await rejection(collect(full.ticker({ symbol: "A" })))).toMatchObject({ cause: expect.objectContaining({ message: expect.stringContaining("Instant") }) });
   });
 });
