@@ -10,7 +10,7 @@ const RESOLVE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const SCHEMAS = `import { z } from "zod";
 const input = z.object({ symbol: z.string() });
 const tick = z.object({ price: z.number(), at: z.date() });`;
-/** An app that declares a contract and reads a stream through the typed client (superjson, the default codec). */
+/** An app that declares a contract and reads a stream through the typed client, with its default codec (superjson's format, without the superjson library). */
 const WITH_CLIENT = `${SCHEMAS}
 import { createClient } from "@rivulet/client";
 import { defineContract, stream } from "@rivulet/shared";
@@ -54,9 +54,11 @@ async function bundle(contents: string): Promise<Bundle> {
 /**
  * The browser cost of the typed client: an app bundled with esbuild with and
  * without `createClient` (and the contract it reads), zod external in both,
- * minified and gzipped; the difference is what Rivulet adds (the client,
- * `@rivulet/shared`'s part of it, superjson). The metafile says which
- * modules weigh (minified bytes in the output, before gzip).
+ * minified and gzipped; the difference is what Rivulet adds (the client and
+ * `@rivulet/shared`'s part of it, whose superjson-format codec stands in for
+ * the superjson library: an app that passes `codec: superjsonCodec` adds
+ * superjson too). The metafile says which modules weigh (minified bytes in
+ * the output, before gzip).
  */
 export async function runBundle({ progress }: ScenarioContext): Promise<BundleResults> {
   progress.next("bundle · esbuild, with and without @rivulet/client");
