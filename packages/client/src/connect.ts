@@ -1,5 +1,6 @@
 import { RivuletError, createEventStreamParser, type ParsedEvent } from "@rivulet/shared";
 import { toLastEventIdHeader } from "@rivulet/shared/wire";
+import type { EventReader } from "./dialect.js";
 import { Retryable, checkResponse } from "./response.js";
 
 /** What outlives one connection of a subscription. */
@@ -13,44 +14,37 @@ export interface Session {
 export interface ConnectArgs {
   url: URL;
   init: RequestInit;
+  /** The stream's dialect: whether the server closing the response is the stream's end. */
+  reader: EventReader;
   fetch: typeof fetch;
   session: Session;
-  /** `end: "close"`: the server closing the response is the stream's normal end, not a broken connection. */
-  endsOnClose: boolean;
   /** No bytes for this long (events or keep-alive comments) means the connection is dead. */
   idleTimeoutMs: number | false;
   /** The most an event (or a line still arriving) may take, in characters; past it, `EVENT_TOO_LARGE`. */
   maxEventBytes: number;
-  /** Aborts the connection: the subscription's `close()`, the caller's signal, or the iteration's `return()`. */
+  /** Called once the server answered with an event stream. */
+  onOpen: () => void;
+  /** Aborts the connection: the subscription's `close()` or the caller's signal. */
   signal: AbortSignal;
 }
 
-/** One open event stream, read a chunk at a time. */
-export interface Connection {
-  /**
-   * The events the next chunk completes, parsed, in order: often hundreds, or none
-   * (a keep-alive, half an event). The array is the connection's own and is refilled by
-   * the next call, so a caller reads it to the end before calling again. `undefined`
-   * once the stream is over: closed by a server whose dialect ends on close, or `signal`
-   * aborted.
-   * @throws {Retryable} the connection broke, fell silent for `idleTimeoutMs`, or ended before the end event.
-   * @throws {RivuletError} `EVENT_TOO_LARGE`: on the call after the one that returned the events before it.
-   */
-  read(): Promise<ParsedEvent[] | undefined>;
-  /** Ends the request and cancels the body, which closes the socket. Calling it again does nothing. */
-  close(): void;
-}
-
 /**
- * Opens one connection: fetch, then check the response. `undefined` for a
- * response with nothing to read (204, no body) or when `signal` aborted
- * first; either way nothing is left open.
+ * One connection: fetch, check the response, and parse its body, a chunk at a
+ * time: each yield is the events one chunk completed (often hundreds), in the
+ * parser's own array, which the next chunk refills; the consumer reads them,
+ * decodes them and finds the stream's end (by its dialect: the end event, a
+ * sentinel, an event name) before it asks for more. The stream ends here only
+ * when the server closes it, which is its end by `end: "close"`. Returning
+ * early (the consumer left) aborts the fetch and cancels the body, which
+ * closes the socket.
  *
- * @throws {Retryable} for what another connection may fix (the network, a 5xx, a 429 that says when).
- * @throws {RivuletError} for what it cannot (4xx, not an event stream).
+ * Throws `Retryable` for what another connection may fix, a `RivuletError`
+ * for what it cannot (4xx, not an event stream, an event over `maxEventBytes`),
+ * and what the consumer throws into it (`throw()`: the server's error event, an
+ * event that breaks the contract) once it has closed the connection.
  */
-export async function connect(args: ConnectArgs): Promise<Connection | undefined> {
-  if (args.signal.aborted) return undefined;
+export async function* connect(args: ConnectArgs): AsyncGenerator<readonly ParsedEvent[], void, undefined> {
+  if (args.signal.aborted) return;
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   args.signal.addEventListener("abort", onAbort, { once: true });
@@ -72,98 +66,83 @@ export async function connect(args: ConnectArgs): Promise<Connection | undefined
         cause === undefined ? {} : { cause },
       ),
     );
-  // Ends the request, whether the stream finished, failed, or the consumer left early.
-  const end = (): void => {
-    clearTimeout(idleTimer);
-    args.signal.removeEventListener("abort", onAbort);
-    controller.abort();
-  };
 
-  let response: Response;
   try {
     const headers = new Headers(args.init.headers);
     headers.set("accept", "text/event-stream");
     if (args.session.lastEventId !== "") headers.set("last-event-id", toLastEventIdHeader(args.session.lastEventId));
     touch();
+    let response: Response;
     try {
       response = await args.fetch(args.url, { ...args.init, headers, signal: controller.signal });
     } catch (cause) {
-      if (args.signal.aborted) {
-        end();
-        return undefined;
-      }
+      if (args.signal.aborted) return;
       // Without the query: it holds the input, and whatever a caller put there (a token) stays out of messages and logs.
       throw broken(`Could not connect to ${args.url.origin}${args.url.pathname}.`, cause);
     }
     await checkResponse(response, Date.now());
-  } catch (error) {
-    end();
-    throw error;
-  }
-  if (response.status === 204 || !response.body) {
-    end();
-    return undefined;
-  }
+    if (response.status === 204 || !response.body) return;
+    args.onOpen();
 
-  const events: ParsedEvent[] = [];
-  const parser = createEventStreamParser(
-    {
-      onEvent: (event) => events.push(event),
-      onRetry: (ms) => (args.session.retryMs = ms),
-    },
-    { lastEventId: args.session.lastEventId, maxEventLength: args.maxEventBytes },
-  );
-  const reader = response.body.getReader();
-  // A custom fetch may ignore `signal`; cancelling the reader wakes a pending read all the same.
-  const cancel = (): void => void reader.cancel().catch(() => undefined);
-  if (controller.signal.aborted) cancel();
-  else controller.signal.addEventListener("abort", cancel, { once: true });
-  let tooLarge: RivuletError | undefined;
-
-  return {
-    async read() {
-      // The parser threw it while feeding the chunk whose events went out last time: it is final,
-      // since a server that sent it once will send it again.
-      if (tooLarge !== undefined) throw tooLarge;
-      events.length = 0;
-      touch();
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (cause) {
-        if (args.signal.aborted) return undefined;
-        throw broken("The connection broke.", cause);
-      }
-      // The time the consumer spends on these events is not the server's silence.
-      clearTimeout(idleTimer);
-      if (args.signal.aborted) return undefined;
-      if (chunk.done) {
-        // A partial event is dropped; the last event ID stays that of the last complete one.
-        parser.end();
+    const queue: ParsedEvent[] = [];
+    const parser = createEventStreamParser(
+      {
+        onEvent: (event) => queue.push(event),
+        onRetry: (ms) => (args.session.retryMs = ms),
+      },
+      { lastEventId: args.session.lastEventId, maxEventLength: args.maxEventBytes },
+    );
+    const reader = response.body.getReader();
+    // A custom fetch may ignore `signal`; cancelling the reader wakes a pending read all the same.
+    const cancel = (): void => void reader.cancel().catch(() => undefined);
+    controller.signal.addEventListener("abort", cancel, { once: true });
+    try {
+      for (;;) {
+        touch();
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (cause) {
+          if (args.signal.aborted) return;
+          throw broken("The connection broke.", cause);
+        }
+        // The time the consumer spends on these events is not the server's silence.
+        clearTimeout(idleTimer);
+        if (args.signal.aborted) return;
+        if (chunk.done) {
+          // A partial event is dropped; the last event ID stays that of the last complete one.
+          parser.end();
+          args.session.lastEventId = parser.lastEventId;
+          if (args.reader.endsOnClose) return;
+          throw broken("The stream ended before the server's end event.");
+        }
+        // The parser throws only EVENT_TOO_LARGE, having dropped what it held. It is final: a server
+        // that sent it once will send it again. The events this chunk completed before it still go out.
+        let tooLarge: RivuletError | undefined;
+        try {
+          parser.feed(chunk.value);
+        } catch (cause) {
+          tooLarge = new RivuletError(
+            "EVENT_TOO_LARGE",
+            `The server sent an event or a line over maxEventBytes (${args.maxEventBytes}).`,
+            { cause },
+          );
+        }
         args.session.lastEventId = parser.lastEventId;
-        if (args.endsOnClose) return undefined;
-        throw broken("The stream ended before the server's end event.");
+        if (queue.length > 0) yield queue;
+        queue.length = 0;
+        if (tooLarge !== undefined) throw tooLarge;
       }
-      // The parser throws only EVENT_TOO_LARGE, having dropped what it held; the events this chunk
-      // completed before it still go out.
-      try {
-        parser.feed(chunk.value);
-      } catch (cause) {
-        tooLarge = new RivuletError(
-          "EVENT_TOO_LARGE",
-          `The server sent an event or a line over maxEventBytes (${args.maxEventBytes}).`,
-          { cause },
-        );
-      }
-      args.session.lastEventId = parser.lastEventId;
-      return events;
-    },
-    close() {
+    } finally {
       controller.signal.removeEventListener("abort", cancel);
       // Cancelling the body (not only aborting the fetch) also ends the stream
       // when a custom `fetch` ignores `signal`; on a finished body it is a no-op.
       reader.cancel().catch(() => undefined);
-      end();
-    },
-  };
+    }
+  } finally {
+    clearTimeout(idleTimer);
+    args.signal.removeEventListener("abort", onAbort);
+    // Ends the request whether we finished, failed, or the consumer left early.
+    controller.abort();
+  }
 }

@@ -360,6 +360,30 @@ describe("iterations", () => {
   });
 });
 
+describe("leaving an iteration that waits", () => {
+  it("return() on a later iteration still waiting for the run's id ends it at once, and sends nothing", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { client, seen } = clientWith([
+      async () => {
+        await held;
+        return sse(runEvent() + token(1) + END);
+      },
+    ]);
+    const answer = client.answer({ q: "why" });
+    const first = answer[Symbol.asyncIterator]();
+    const starting = first.next();
+    const later = answer[Symbol.asyncIterator]();
+    const waiting = later.next();
+    expect(await later.return?.()).toStrictEqual({ done: true, value: undefined });
+    expect(await waiting).toStrictEqual({ done: true, value: undefined });
+    release();
+    expect((await starting).value).toMatchObject({ event: "token", data: 1, runId: RUN });
+    expect(await first.next()).toStrictEqual({ done: true, value: undefined });
+    expect(seen).toHaveLength(1);
+  });
+});
+
 describe("options", () => {
   it("refuses options of the wrong type with INVALID_OPTION, naming the call", async () => {
     const { client, seen } = clientWith([]);

@@ -1,7 +1,7 @@
 import { RivuletError, type AnyStream } from "@rivulet/shared";
 import { checkOptions, isRunId, option, parseRunEventId, type OptionRule } from "@rivulet/shared/wire";
 import type { EventReader } from "./dialect.js";
-import type { EventIterator } from "./reconnect.js";
+import type { Connections } from "./reconnect.js";
 import { createRunReader, type RunCursor } from "./run-reader.js";
 import { createSubscription, type Open } from "./subscription.js";
 import type { DurableCallOptions, DurableCaller, DurableSubscription, JoinOptions, StopOptions } from "./types.js";
@@ -27,7 +27,7 @@ export interface DurableEndpoint {
     lastEventId: string | undefined;
     onStateChange: DurableCallOptions["onStateChange"];
     signal: AbortSignal;
-  }): EventIterator;
+  }): Connections;
   /** `DELETE ?run=<id>`. */
   stop(runId: string, signal: AbortSignal | undefined): Promise<void>;
 }
@@ -125,7 +125,7 @@ function follow(endpoint: DurableEndpoint, target: Target, options: DurableCallO
     });
   };
 
-  const startRun = (request: RequestFactory, signal: AbortSignal): EventIterator => {
+  const startRun = (request: RequestFactory, signal: AbortSignal): Connections => {
     const cursor: RunCursor = { runId: undefined, lastSeq: -1, onRunId: resolveRunId };
     const events = endpoint.open({
       // Once the run event named the run, every reconnection joins it rather than start another.
@@ -180,19 +180,10 @@ function notStarted(closed: boolean): RivuletError {
 /** The promise's value, or `undefined` as soon as `signal` aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
   if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.resolve(undefined);
   return new Promise<T | undefined>((resolve, reject) => {
     const onAbort = (): void => resolve(undefined);
+    if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
+    void promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }

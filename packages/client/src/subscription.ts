@@ -1,14 +1,14 @@
-import type { AnyStream } from "@rivulet/shared";
-import type { ReceivedEvent } from "./dialect.js";
-import type { EventIterator } from "./reconnect.js";
+import type { AnyStream, ParsedEvent } from "@rivulet/shared";
+import { END, SKIP, type ReceivedEvent } from "./dialect.js";
+import type { Connections } from "./reconnect.js";
 import type { Subscription } from "./types.js";
 
 /**
- * Opens one iteration's events; each iteration of a subscription calls it anew.
- * A promise when something must come first (a durable run's id): `undefined`
- * then means there is nothing to read.
+ * Opens one iteration's connections; each iteration of a subscription calls it
+ * anew. A promise when something must come first (a durable run's id),
+ * `undefined` then when there is nothing to read.
  */
-export type Open = (signal: AbortSignal) => EventIterator | Promise<EventIterator | undefined>;
+export type Open = (signal: AbortSignal) => Connections | Promise<Connections | undefined>;
 
 const DONE: IteratorResult<ReceivedEvent, undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -19,7 +19,7 @@ export function createSubscription<S extends AnyStream>(
 ): Subscription<S> {
   const closer = new AbortController();
   const sources = callerSignal ? [callerSignal, closer.signal] : [closer.signal];
-  const iterate = (): Iteration => new Iteration(open, sources);
+  const iterate = (): AsyncIterableIterator<ReceivedEvent> => iteration(open, sources);
 
   const events: Record<string, AsyncIterable<unknown>> = {};
   for (const name of Object.keys(stream.events)) {
@@ -36,114 +36,95 @@ export function createSubscription<S extends AnyStream>(
   } as unknown as Subscription<S>;
 }
 
-/** Where one iteration stands: not started, waiting for what `open` waits on, reading, or over. */
-type IterationState =
-  | { readonly kind: "idle" }
-  | {
-      readonly kind: "opening";
-      readonly controller: AbortController;
-      readonly opened: Promise<IteratorResult<ReceivedEvent, undefined>>;
-    }
-  | { readonly kind: "open"; readonly events: EventIterator }
-  | { readonly kind: "done" };
-
 /**
- * One iteration of a subscription. It opens nothing and listens to nothing
- * before its first `next()`; from then on each `next()` is the events'
- * own, with no promise of its own in between.
+ * One iteration of a subscription. Its first `next()` opens the connections
+ * and listens to the signals; each `next()` then hands out the next event of
+ * the batch the last chunk brought, read as it goes out and resolved at once
+ * (a chunk of 16–64 KB holds hundreds), and only a spent batch waits for the
+ * next chunk. `return()` (a `break`) closes the connection, even while a
+ * `next()` waits, and what is left in the batch is never read.
  */
-class Iteration implements AsyncIterableIterator<ReceivedEvent> {
-  readonly #open: Open;
-  readonly #sources: readonly AbortSignal[];
-  #state: IterationState = { kind: "idle" };
+function iteration(open: Open, sources: readonly AbortSignal[]): AsyncIterableIterator<ReceivedEvent> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const abort = (): void => controller.abort();
+  const unlink = (): void => {
+    for (const each of sources) each.removeEventListener("abort", abort);
+  };
+  let opened: Promise<void> | undefined;
+  let source: Connections | undefined;
+  let batch: readonly ParsedEvent[] = [];
+  let index = 0;
+  /**
+   * What the next call does: hand out the batch (`reading`), end (`ending`: the
+   * contract's end event went out), or wait for the call before it, whose chunk
+   * is on its way.
+   */
+  let state: "reading" | "ending" | Promise<unknown> = "reading";
 
-  constructor(open: Open, sources: readonly AbortSignal[]) {
-    this.#open = open;
-    this.#sources = sources;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<ReceivedEvent, undefined>> {
-    const state = this.#state;
-    switch (state.kind) {
-      case "open":
-        return state.events.next();
-      case "idle":
-        return this.#start();
-      case "opening":
-        return state.opened.then(
-          () => this.next(),
-          () => this.next(),
-        );
-      case "done":
-        return Promise.resolve(DONE);
+  // Not AbortSignal.any: on Node 20 a long-lived caller signal keeps every signal derived
+  // from it alive. A listener per iteration, removed when the iteration ends, keeps nothing.
+  const start = async (): Promise<void> => {
+    for (const each of sources) {
+      if (each.aborted) abort();
+      each.addEventListener("abort", abort, { once: true });
     }
-  }
-
-  return(): Promise<IteratorResult<ReceivedEvent, undefined>> {
-    const state = this.#state;
-    switch (state.kind) {
-      case "open":
-        return state.events.return();
-      case "opening":
-        // What `open` waits on listens to the iteration's signal: aborting it ends the wait.
-        state.controller.abort();
-        return state.opened.then(
-          () => this.return(),
-          () => DONE,
-        );
-      case "idle":
-        this.#state = { kind: "done" };
-        return Promise.resolve(DONE);
-      case "done":
-        return Promise.resolve(DONE);
-    }
-  }
-
-  #start(): Promise<IteratorResult<ReceivedEvent, undefined>> {
-    // Not AbortSignal.any: on Node 20 a long-lived caller signal keeps every signal derived
-    // from it alive. A listener per iteration, removed when the iteration ends, keeps nothing.
-    const controller = new AbortController();
-    const abort = (): void => controller.abort();
-    for (const source of this.#sources) {
-      if (source.aborted) controller.abort();
-      source.addEventListener("abort", abort, { once: true });
-    }
-    const unlink = (): void => {
-      for (const source of this.#sources) source.removeEventListener("abort", abort);
-    };
-    let opened: EventIterator | Promise<EventIterator | undefined>;
     try {
-      opened = this.#open(controller.signal);
-    } catch (error) {
-      unlink();
-      this.#state = { kind: "done" };
-      return Promise.reject(error);
+      source = await open(signal);
+    } finally {
+      if (source === undefined) unlink();
+      else source.onEnd(unlink);
     }
-    if (!(opened instanceof Promise)) return this.#read(opened, unlink);
-    const pending = opened.then(
-      (events) => {
-        if (events !== undefined) return this.#read(events, unlink);
-        unlink();
-        this.#state = { kind: "done" };
-        return DONE;
-      },
-      (error: unknown) => {
-        unlink();
-        this.#state = { kind: "done" };
-        throw error;
-      },
-    );
-    this.#state = { kind: "opening", controller, opened: pending };
-    return pending;
-  }
+  };
 
-  #read(events: EventIterator, unlink: () => void): Promise<IteratorResult<ReceivedEvent, undefined>> {
-    events.onEnd(unlink);
-    this.#state = { kind: "open", events };
-    return events.next();
-  }
+  /** Ends the connections, quietly or with `error` (their generator closes the connection); the calls after it are done. */
+  const end = (error?: unknown): Promise<IteratorResult<ReceivedEvent, undefined>> => {
+    batch = [];
+    state = "reading";
+    return Promise.resolve(source && (error === undefined ? source.return() : source.throw(error))).then(() => DONE);
+  };
+
+  const self: AsyncIterableIterator<ReceivedEvent> = {
+    [Symbol.asyncIterator]: () => self,
+    next() {
+      if (state === "ending") return end();
+      if (state !== "reading") return state.then(self.next, self.next);
+      while (source !== undefined && index < batch.length) {
+        // close() or the caller's signal while the consumer held an event: the rest of the batch is dropped.
+        if (signal.aborted) return end();
+        let received: ReturnType<Connections["read"]>;
+        try {
+          received = source.read(batch[index++] as ParsedEvent);
+        } catch (error) {
+          return end(error);
+        }
+        if (received === END) return end();
+        if (received === SKIP) continue;
+        if (received.event === source.endEvent) state = "ending";
+        return Promise.resolve({ done: false, value: received });
+      }
+      const step = (opened ??= start())
+        .then(() => source?.next())
+        .then((chunk) => {
+          state = "reading";
+          if (chunk === undefined || chunk.done === true) return DONE;
+          batch = chunk.value;
+          index = 0;
+          return self.next();
+        });
+      state = step.catch(() => {
+        // Thrown once, as a generator throws: the calls after it are done.
+        opened = Promise.resolve();
+        state = "reading";
+      });
+      return step;
+    },
+    return() {
+      if (typeof state !== "object") return end();
+      // A step in flight (a request, a wait, a read) ends on the signal; then the connections do.
+      abort();
+      return state.then(() => end());
+    },
+  };
+  return self;
 }
