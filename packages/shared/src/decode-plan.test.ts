@@ -1,8 +1,15 @@
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
-import { datePathsOfMeta, superjsonDecoder } from "./decode-plan.js";
+import type { DataCodec, DataDecoder } from "./codec.js";
 import { superjsonCodec } from "./superjson-codec.js";
+import { readMeta } from "./superjson-format.js";
 import { superjsonLiteCodec } from "./superjson-lite-codec.js";
+
+/** The codec's decoder for one stream: both superjson codecs make one (superjsonDecoder). */
+function streamDecoder(codec: DataCodec): DataDecoder {
+  if (codec.decoder === undefined) throw new Error(`${codec.name} makes no stream decoder`);
+  return codec.decoder();
+}
 
 /** What superjson itself makes of a wire event. */
 function bySuperjson(data: string, meta: string | undefined): unknown {
@@ -13,7 +20,7 @@ describe.each([
   ["superjsonCodec", superjsonCodec],
   ["superjsonLiteCodec", superjsonLiteCodec],
 ] as const)("superjsonDecoder(%s.decode)", (_, codec) => {
-  const decoderFor = (): ((data: string, meta: string | undefined) => unknown) => superjsonDecoder(codec.decode);
+  const decoderFor = (): DataDecoder => streamDecoder(codec);
 
   const cases: Array<[string, unknown]> = [
     ["a Date at a key", { symbol: "ACME", at: new Date(1_735_689_600_123), seq: 1 }],
@@ -64,30 +71,28 @@ describe.each([
   });
 });
 
-describe("datePathsOfMeta", () => {
+describe("readMeta(…).datesOnly: the metas superjsonCodec's decoder reads without superjson", () => {
   it("takes metas of Dates only, in superjson's v1 path syntax", () => {
-    expect(datePathsOfMeta('{"values":["Date"],"v":1}')).toStrictEqual([[]]);
-    expect(datePathsOfMeta('{"values":{"a.b":["Date"],"c\\\\.d":["Date"],"e\\\\\\\\":["Date"]},"v":1}')).toStrictEqual([
-      ["a", "b"],
-      ["c.d"],
-      ["e\\"],
-    ]);
-    expect(datePathsOfMeta(JSON.stringify(superjson.serialize({ a: [new Date(0)] }).meta))).toStrictEqual([["a", "0"]]);
+    for (const meta of [
+      '{"values":["Date"],"v":1}',
+      '{"values":{"a.b":["Date"],"c\\\\.d":["Date"],"e\\\\\\\\":["Date"]},"v":1}',
+      JSON.stringify(superjson.serialize({ a: [new Date(0)] }).meta),
+    ]) {
+      expect(readMeta(JSON.parse(meta)).datesOnly, meta).toBe(true);
+    }
   });
 
-  it("refuses every other meta", () => {
+  it("leaves every other meta to superjson", () => {
     for (const meta of [
-      "not json",
-      "null",
-      '{"values":{"a":["Date"]}}',
-      '{"values":{"a":["Date"]},"v":1,"referentialEqualities":{}}',
+      '{"values":{"a":["Date"]},"v":1,"referentialEqualities":{"a":["b"]}}',
       '{"values":{"a":["map"]},"v":1}',
-      '{"values":{"a":["Date",{}]},"v":1}',
-      '{"values":{"a\\\\x":["Date"]},"v":1}',
-      '{"values":{"constructor":["Date"]},"v":1}',
-      '{"values":[["Date"]],"v":1}',
+      '{"values":[["typed-array","Uint8Array"]],"v":1}',
+      '{"values":{"a":["Error"]},"v":1}',
     ]) {
-      expect(datePathsOfMeta(meta), meta).toBeUndefined();
+      expect(readMeta(JSON.parse(meta)).datesOnly, meta).toBe(false);
+    }
+    for (const meta of ["null", '{"values":{"a":["Date"]}}', '{"values":{"a\\\\x":["Date"]},"v":1}', '{"values":{"constructor":["Date"]},"v":1}', '{"values":{"a":[["class","P"]]},"v":1}']) {
+      expect(() => readMeta(JSON.parse(meta)), meta).toThrow();
     }
   });
 });

@@ -1,6 +1,7 @@
 import superjson from "superjson";
 import { lineSafe, type DataCodec, type EncodedData } from "./codec.js";
 import { superjsonDecoder } from "./decode-plan.js";
+import { readMeta, type MetaReader } from "./superjson-format.js";
 import { shapeOf } from "./schema-plan.js";
 import { escapeSegment } from "./superjson-path.js";
 
@@ -30,7 +31,7 @@ export const superjsonCodec: DataCodec = {
     return superjson.deserialize({ json: json as never, meta: JSON.parse(meta) as never });
   },
   decoder() {
-    return superjsonDecoder(superjsonCodec.decode);
+    return superjsonDecoder(datesOnly, superjsonCodec.decode);
   },
   forSchema(schema) {
     // The schema fixes where the Dates are: no walk at all, and the same meta for every event.
@@ -124,4 +125,19 @@ function datesMeta(dates: ReadonlyArray<string | typeof TOP_LEVEL>): string {
   let values = "";
   for (const date of dates) values += `${values === "" ? "" : ","}${JSON.stringify(date)}:["Date"]`;
   return lineSafe(`{"values":{${values}},"v":1}`);
+}
+
+/**
+ * The lite reader of a meta that marks Dates only, which reads it as superjson
+ * does without its copy and walk; `undefined` for any other meta, left to
+ * superjson itself (which also knows the registered classes and transformers,
+ * and the Error properties an app allowed).
+ */
+function datesOnly(meta: string): MetaReader | undefined {
+  try {
+    const reader = readMeta(JSON.parse(meta));
+    return reader.datesOnly ? reader : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -163,34 +163,54 @@ function equalitiesOf(identities: Map<unknown, string[][]>): Equalities | undefi
   return some ? byPath : undefined;
 }
 
+/** A meta, read once: it turns a `json` half (the caller's own, fresh from `JSON.parse`) into the value, in place where it can. */
+export interface MetaReader {
+  (json: unknown): unknown;
+  /** Whether the meta marks Dates and nothing else (no other annotation, no shared references). */
+  readonly datesOnly: boolean;
+}
+
 /**
- * The value superjson's two halves stand for, as `superjson.deserialize`
- * makes it, built in `json` itself (it must be the caller's own, fresh from
- * `JSON.parse`).
+ * Reads a superjson meta once, for every event that carries the same: the
+ * value the two halves stand for is then what `superjson.deserialize` makes
+ * of them (annotations applied children first, then the shared references).
  * @throws {RivuletError} `INVALID_EVENT` for an annotation only superjson's registries can read (a
  * registered class, symbol or custom transformer) or another format version; `Error` for a malformed meta.
  */
-export function fromSuperjson(json: unknown, meta: unknown): unknown {
+export function readMeta(meta: unknown): MetaReader {
   if (!isPlainObject(meta) || meta["v"] !== 1) throw needsSuperjson(`a meta of another version (${JSON.stringify(meta)?.slice(0, 60)})`);
-  let value = json;
   const { values, referentialEqualities } = meta;
+  const steps: Array<[path: string[], map: (value: unknown) => unknown]> = [];
+  let datesOnly = referentialEqualities === undefined;
   if (values !== undefined) {
     visit(values, [], (annotation, path) => {
-      value = setDeep(value, path, (plain) => untransform(plain, annotation));
+      steps.push([path, untransformer(annotation)]);
+      if (annotation !== "Date") datesOnly = false;
     });
   }
+  /** Each shared value's first path, and the paths that get it; the root's first path is `[]`. */
+  const copies: Array<[from: string[], to: string[][]]> = [];
   if (referentialEqualities !== undefined) {
-    const copy = (from: string, to: unknown): void => {
-      const object = getDeep(value, keysOf(from));
-      for (const path of listOf(to)) value = setDeep(value, keysOf(path), () => object);
+    const paths = (list: unknown): string[][] => listOf(list).map(keysOf);
+    const add = (record: unknown): void => {
+      for (const [from, to] of Object.entries(recordOf(record))) copies.push([keysOf(from), paths(to)]);
     };
     if (Array.isArray(referentialEqualities)) {
       const [root, others] = referentialEqualities as unknown[];
-      for (const path of listOf(root)) value = setDeep(value, keysOf(path), () => value);
-      if (others !== undefined) for (const [from, to] of Object.entries(recordOf(others))) copy(from, to);
-    } else for (const [from, to] of Object.entries(recordOf(referentialEqualities))) copy(from, to);
+      copies.push([[], paths(root)]);
+      if (others !== undefined) add(others);
+    } else add(referentialEqualities);
   }
-  return value;
+  const read = (json: unknown): unknown => {
+    let value = json;
+    for (const [path, map] of steps) value = setDeep(value, path, map);
+    for (const [from, to] of copies) {
+      const object = getDeep(value, from);
+      for (const path of to) value = setDeep(value, path, () => object);
+    }
+    return value;
+  };
+  return Object.assign(read, { datesOnly });
 }
 
 /** Calls `apply` for every annotation of a tree, children before their parent (a Map's entries before the Map). */
@@ -206,43 +226,46 @@ function visit(tree: unknown, origin: string[], apply: (annotation: unknown, pat
   apply(annotation, origin);
 }
 
-function untransform(json: unknown, annotation: unknown): unknown {
+/** The function that makes a value of its JSON form, by its annotation. */
+function untransformer(annotation: unknown): (json: unknown) => unknown {
   if (Array.isArray(annotation)) {
     const [kind, name] = annotation as unknown[];
     const typed = kind === "typed-array" && typeof name === "string" && Object.hasOwn(TYPED_ARRAYS, name)
       ? TYPED_ARRAYS[name as keyof typeof TYPED_ARRAYS]
       : undefined;
     if (typed === undefined) throw needsSuperjson(`the annotation ${JSON.stringify(annotation).slice(0, 60)}`);
-    return new typed(json as ArrayLike<number>);
+    return (json) => new typed(json as ArrayLike<number>);
   }
   switch (annotation) {
     case "undefined":
-      return undefined;
+      return () => undefined;
     case "bigint":
-      return BigInt(json as string);
+      return (json) => BigInt(json as string);
     case "Date":
-      return new Date(json as string);
-    case "Error": {
-      const fields = recordOf(json);
-      const error = new Error(fields["message"] as string, { cause: fields["cause"] });
-      error.name = fields["name"] as string;
-      // As superjson does, which sets the stack it received: none, unless the server allowed it.
-      error.stack = fields["stack"] as string;
-      return error;
-    }
-    case "regexp": {
-      const text = json as string;
-      const end = text.lastIndexOf("/");
-      return new RegExp(text.slice(1, end), text.slice(end + 1));
-    }
+      return (json) => new Date(json as string);
+    case "Error":
+      return (json) => {
+        const fields = recordOf(json);
+        const error = new Error(fields["message"] as string, { cause: fields["cause"] });
+        error.name = fields["name"] as string;
+        // As superjson does, which sets the stack it received: none, unless the server allowed it.
+        error.stack = fields["stack"] as string;
+        return error;
+      };
+    case "regexp":
+      return (json) => {
+        const text = json as string;
+        const end = text.lastIndexOf("/");
+        return new RegExp(text.slice(1, end), text.slice(end + 1));
+      };
     case "set":
-      return new Set(json as unknown[]);
+      return (json) => new Set(json as unknown[]);
     case "map":
-      return new Map(json as Array<[unknown, unknown]>);
+      return (json) => new Map(json as Array<[unknown, unknown]>);
     case "number":
-      return Number(json);
+      return Number;
     case "URL":
-      return new URL(json as string);
+      return (json) => new URL(json as string);
     default:
       throw needsSuperjson(`the annotation ${JSON.stringify(annotation)?.slice(0, 60)}`);
   }

@@ -1,6 +1,6 @@
 import { lineSafe, type DataCodec } from "./codec.js";
 import { superjsonDecoder } from "./decode-plan.js";
-import { fromSuperjson, toSuperjson } from "./superjson-format.js";
+import { readMeta, toSuperjson } from "./superjson-format.js";
 
 /**
  * superjson's wire without the superjson library: what the typed client uses
@@ -24,9 +24,10 @@ export const superjsonLiteCodec: DataCodec = {
   },
   decode(data, meta) {
     const json: unknown = JSON.parse(data);
-    return meta === undefined ? json : fromSuperjson(json, JSON.parse(meta));
+    return meta === undefined ? json : readMeta(JSON.parse(meta))(json);
   },
   decoder() {
-    return superjsonDecoder(superjsonLiteCodec.decode);
+    // Every meta is read by the lite reader, which throws for one it cannot read: there is no fallback.
+    return superjsonDecoder((meta) => readMeta(JSON.parse(meta)), superjsonLiteCodec.decode);
   },
 };
