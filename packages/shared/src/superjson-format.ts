@@ -175,15 +175,17 @@ export interface MetaReader {
  * value the two halves stand for is then what `superjson.deserialize` makes
  * of them (annotations applied children first, then the shared references).
  * @throws {RivuletError} `INVALID_EVENT` for an annotation only superjson's registries can read (a
- * registered class, symbol or custom transformer) or another format version; `Error` for a malformed meta.
+ * registered class, symbol or custom transformer); `Error` for a malformed meta.
  */
 export function readMeta(meta: unknown): MetaReader {
-  if (!isPlainObject(meta) || meta["v"] !== 1) throw needsSuperjson(`a meta of another version (${JSON.stringify(meta)?.slice(0, 60)})`);
-  const { values, referentialEqualities } = meta;
+  const { values, referentialEqualities, v } = recordOf(meta);
+  // Without `v` (superjson 1), a path's `\` is a key's own, as superjson reads it.
+  const legacy = Number(v ?? 0) < 1;
+  const keysOf = (path: string): string[] => keysOfPath(path, legacy);
   const steps: Array<[path: string[], map: (value: unknown) => unknown]> = [];
   let datesOnly = referentialEqualities === undefined;
   if (values !== undefined) {
-    visit(values, [], (annotation, path) => {
+    visit(values, [], keysOf, (annotation, path) => {
       steps.push([path, untransformer(annotation)]);
       if (annotation !== "Date") datesOnly = false;
     });
@@ -214,14 +216,14 @@ export function readMeta(meta: unknown): MetaReader {
 }
 
 /** Calls `apply` for every annotation of a tree, children before their parent (a Map's entries before the Map). */
-function visit(tree: unknown, origin: string[], apply: (annotation: unknown, path: string[]) => void): void {
+function visit(tree: unknown, origin: string[], keysOf: (path: string) => string[], apply: (annotation: unknown, path: string[]) => void): void {
   if (!Array.isArray(tree)) {
-    for (const [key, subtree] of Object.entries(recordOf(tree))) visit(subtree, [...origin, ...keysOf(key)], apply);
+    for (const [key, subtree] of Object.entries(recordOf(tree))) visit(subtree, [...origin, ...keysOf(key)], keysOf, apply);
     return;
   }
   const [annotation, children] = tree as unknown[];
   if (children !== undefined) {
-    for (const [key, child] of Object.entries(recordOf(children))) visit(child, [...origin, ...keysOf(key)], apply);
+    for (const [key, child] of Object.entries(recordOf(children))) visit(child, [...origin, ...keysOf(key)], keysOf, apply);
   }
   apply(annotation, origin);
 }
@@ -272,8 +274,8 @@ function untransformer(annotation: unknown): (json: unknown) => unknown {
 }
 
 /** A path's keys; superjson refuses one that would reach a prototype. */
-function keysOf(path: string): string[] {
-  const keys = parsePath(path);
+function keysOfPath(path: string, legacy: boolean): string[] {
+  const keys = parsePath(path, legacy);
   if (keys === undefined || keys.some((key) => UNSAFE_KEYS.has(key))) throw new Error(`superjson meta: invalid path ${JSON.stringify(path)}`);
   return keys;
 }
