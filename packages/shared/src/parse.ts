@@ -57,6 +57,16 @@ const CR = 13;
 const COLON = 58;
 const SPACE = 32;
 const BOM = 0xfeff;
+/** The first letters of `data:`, `event:` and `id:`, which the LF-only loop tells apart in place. */
+const LOWER_A = 97;
+const LOWER_D = 100;
+const LOWER_E = 101;
+const LOWER_I = 105;
+const LOWER_N = 110;
+const LOWER_T = 116;
+const LOWER_V = 118;
+/** One options object for every `decode` call of every parser: it is only read. */
+const STREAM: TextDecodeOptions = Object.freeze({ stream: true });
 
 /**
  * A streaming parser for `text/event-stream`, following WHATWG HTML §9.2.5–9.2.6.
@@ -72,6 +82,14 @@ const BOM = 0xfeff;
  *   all it sends: `maxEventLength` is counted per line and per chunk, never
  *   per character, so the bound costs the hot loop one addition a line.
  *
+ * The steps are functions of the module over a plain state object, not
+ * closures made per parser: V8 keeps a closure's optimised code only while a
+ * closure holding it lives, so every new parser (one per connection) would
+ * run its first thousands of lines unoptimised, and the optimiser would
+ * compile them all again. The state is an object literal, whose shape V8
+ * keeps alive with the literal, for the same reason (a class instance's shape
+ * dies with the last instance, and the code that checked it with it).
+ *
  * @example
  * const parser = createEventStreamParser({ onEvent: (e) => console.log(e.event, e.data) });
  * parser.feed("event: price\ndata: 1\n\n");
@@ -80,156 +98,296 @@ export function createEventStreamParser(
   handlers: EventStreamHandlers,
   options: EventStreamParserOptions = {},
 ): EventStreamParser {
-  const { onEvent, onRetry, onComment } = handlers;
-  const maxEventLength = options.maxEventLength ?? Number.POSITIVE_INFINITY;
-  let decoder = newDecoder();
-  let atStart = true;
-  let skipLF = false;
-  let partial: string[] = [];
-  /** The length of `partial`'s parts together. */
-  let partialLength = 0;
-  /** The length of the current block's complete lines: what `maxEventLength` bounds, with `partialLength`. */
-  let blockLength = 0;
-
-  let lastEventId = options.lastEventId ?? "";
-  let idBuffer = lastEventId;
-  let eventType = "";
-  let data = "";
-  let hasData = false;
-  let meta: string | undefined;
-
-  function dispatch(): void {
-    lastEventId = idBuffer;
-    if (hasData) {
-      const event: ParsedEvent = { event: eventType === "" ? "message" : eventType, data, id: lastEventId };
-      if (meta !== undefined) event.meta = meta;
-      data = "";
-      hasData = false;
-      eventType = "";
-      meta = undefined;
-      onEvent(event);
-      return;
-    }
-    eventType = "";
-    meta = undefined;
-  }
-
-  /** One line, `text[start, end)`, read in place: only the value is ever copied. */
-  function line(text: string, start: number, end: number): void {
-    if (start === end) return dispatch();
-    if (text.charCodeAt(start) === COLON) {
-      if (onComment) onComment(text.slice(text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end));
-      return;
-    }
-    let colon = text.indexOf(":", start);
-    if (colon === -1 || colon > end) colon = end;
-    let from = colon + 1;
-    if (from < end && text.charCodeAt(from) === SPACE) from++;
-    const value = from >= end ? "" : text.slice(from, end);
-    // Field names are compared by length first, then in place: no string is made for them.
-    switch (colon - start) {
-      case 4:
-        if (text.startsWith("data", start)) {
-          if (hasData) data += `\n${value}`;
-          else {
-            data = value;
-            hasData = true;
-          }
-        } else if (text.startsWith("meta", start)) meta = value;
-        return;
-      case 5:
-        if (text.startsWith("event", start)) eventType = value;
-        else if (text.startsWith("retry", start) && onRetry && isDigits(value)) onRetry(Number.parseInt(value, 10));
-        return;
-      case 2:
-        if (text.startsWith("id", start) && !value.includes("\0")) idBuffer = value;
-        return;
-      default:
-      // Unknown fields are ignored (WHATWG 9.2.6).
-    }
-  }
-
-  function feedText(text: string): void {
-    let pos = 0;
-    if (atStart && text.length > 0) {
-      atStart = false;
-      if (text.charCodeAt(0) === BOM) pos = 1;
-    }
-    if (skipLF && pos < text.length) {
-      if (text.charCodeAt(pos) === LF) pos++;
-      skipLF = false;
-    }
-    const length = text.length;
-    let nextLF = -1;
-    let nextCR = -1;
-    while (pos < length) {
-      if (nextLF < pos && nextLF !== -2) nextLF = indexOrNone(text, "\n", pos);
-      if (nextCR < pos && nextCR !== -2) nextCR = indexOrNone(text, "\r", pos);
-      const end = nextLF === -2 ? nextCR : nextCR === -2 ? nextLF : Math.min(nextLF, nextCR);
-      if (end === -2) break;
-      const start = pos;
-      pos = end + 1;
-      if (text.charCodeAt(end) === CR) {
-        if (pos === length) skipLF = true;
-        else if (text.charCodeAt(pos) === LF) pos++;
-      }
-      // Checked before the parts are joined: a line over the limit is never made.
-      const size = partialLength + end - start;
-      if (size === 0) blockLength = 0;
-      else if ((blockLength += size) > maxEventLength) tooLarge();
-      if (partial.length > 0) {
-        partial.push(text.slice(start, end));
-        const joined = partial.join("");
-        partial = [];
-        partialLength = 0;
-        line(joined, 0, joined.length);
-      } else {
-        line(text, start, end);
-      }
-    }
-    if (pos < length) {
-      partialLength += length - pos;
-      if (blockLength + partialLength > maxEventLength) tooLarge();
-      partial.push(text.slice(pos));
-    }
-  }
-
-  /** Drops everything a stream left pending; the last event ID stays. */
-  function reset(): void {
-    decoder = newDecoder();
-    atStart = true;
-    skipLF = false;
-    partial = [];
-    partialLength = 0;
-    blockLength = 0;
-    idBuffer = lastEventId;
-    eventType = "";
-    data = "";
-    hasData = false;
-    meta = undefined;
-  }
-
-  function tooLarge(): never {
-    reset();
-    throw new RivuletError(
-      "EVENT_TOO_LARGE",
-      `The event stream sent an event or a line of more than ${maxEventLength} characters (the limit).`,
-    );
-  }
-
+  const lastEventId = options.lastEventId ?? "";
+  const state: ParserState = {
+    onEvent: handlers.onEvent,
+    onRetry: handlers.onRetry,
+    onComment: handlers.onComment,
+    maxEventLength: options.maxEventLength ?? Number.POSITIVE_INFINITY,
+    decoder: newDecoder(),
+    atStart: true,
+    skipLF: false,
+    partial: [],
+    partialLength: 0,
+    blockLength: 0,
+    lastEventId,
+    idBuffer: lastEventId,
+    eventType: "",
+    lastType: "",
+    data: "",
+    hasData: false,
+    meta: undefined,
+  };
   return {
     feed(chunk) {
-      if (typeof chunk === "string") feedText(chunk);
-      else feedText(decoder.decode(chunk, { stream: true }));
+      feedText(state, typeof chunk === "string" ? chunk : state.decoder.decode(chunk, STREAM));
     },
     end() {
       // A truncated UTF-8 sequence would only have become U+FFFD in the unterminated line, which is dropped anyway.
-      reset();
+      reset(state);
     },
     get lastEventId() {
-      return lastEventId;
+      return state.lastEventId;
     },
   };
+}
+
+/** One parser's handlers, options and progress through its stream. */
+interface ParserState {
+  readonly onEvent: (event: ParsedEvent) => void;
+  readonly onRetry: ((ms: number) => void) | undefined;
+  readonly onComment: ((text: string) => void) | undefined;
+  readonly maxEventLength: number;
+  decoder: TextDecoder;
+  atStart: boolean;
+  skipLF: boolean;
+  /** The parts of a line begun in earlier chunks. */
+  partial: string[];
+  /** The length of `partial`'s parts together. */
+  partialLength: number;
+  /** The length of the current block's complete lines: what `maxEventLength` bounds, with `partialLength`. */
+  blockLength: number;
+  lastEventId: string;
+  idBuffer: string;
+  eventType: string;
+  /** The last `event:` value read, given again for the same name: a stream of few types makes few strings. */
+  lastType: string;
+  data: string;
+  hasData: boolean;
+  meta: string | undefined;
+}
+
+function feedText(p: ParserState, text: string): void {
+  const length = text.length;
+  let pos = 0;
+  if (p.atStart && length > 0) {
+    p.atStart = false;
+    if (text.charCodeAt(0) === BOM) pos = 1;
+  }
+  if (p.skipLF && pos < length) {
+    if (text.charCodeAt(pos) === LF) pos++;
+    p.skipLF = false;
+  }
+  // One scan a chunk for a CR: a chunk without one (the usual stream) is read by the LF-only loop.
+  const cr = text.indexOf("\r", pos);
+  if (p.partial.length > 0) pos = finishPartial(p, text, pos, cr);
+  if (pos < length) pos = cr === -1 ? linesLF(p, text, pos) : linesAny(p, text, pos, cr);
+  if (pos < length) {
+    p.partialLength += length - pos;
+    if (p.blockLength + p.partialLength > p.maxEventLength) tooLarge(p);
+    p.partial.push(text.slice(pos));
+  }
+}
+
+/**
+ * Ends the line begun in earlier chunks at `text`'s first line end at or
+ * after `pos` (`cr`: the chunk's first CR), if it has one; returns where
+ * reading goes on, `text.length` when the whole chunk was kept.
+ */
+function finishPartial(p: ParserState, text: string, pos: number, cr: number): number {
+  let end = text.indexOf("\n", pos);
+  if (cr !== -1 && (end === -1 || cr < end)) end = cr;
+  if (end === -1) {
+    // No line end: kept whole, with no slice and no second scan.
+    p.partialLength += text.length - pos;
+    if (p.blockLength + p.partialLength > p.maxEventLength) tooLarge(p);
+    p.partial.push(pos === 0 ? text : text.slice(pos));
+    return text.length;
+  }
+  // Checked before the parts are joined: a line over the limit is never made.
+  if ((p.blockLength += p.partialLength + end - pos) > p.maxEventLength) tooLarge(p);
+  p.partial.push(text.slice(pos, end));
+  const joined = p.partial.join("");
+  p.partial = [];
+  p.partialLength = 0;
+  const next = lineEnd(p, text, end);
+  line(p, joined, 0, joined.length);
+  return next;
+}
+
+/**
+ * The lines of a chunk that holds no CR: the usual stream. One `indexOf` a
+ * line, `data:`/`event:`/`id:` told apart by their letters in place (each
+ * read stops at the line's LF, so none reads past the text: an out-of-range
+ * `charCodeAt` would make V8 compile every call of it as a slow one), and a
+ * `data:` line right before the blank line dispatched at once, without a
+ * round for the blank line.
+ */
+function linesLF(p: ParserState, text: string, pos: number): number {
+  const length = text.length;
+  const max = p.maxEventLength;
+  let end = text.indexOf("\n", pos);
+  while (end !== -1) {
+    if (end === pos) {
+      p.blockLength = 0;
+      dispatch(p);
+    } else {
+      if ((p.blockLength += end - pos) > max) tooLarge(p);
+      const first = text.charCodeAt(pos);
+      if (
+        first === LOWER_D &&
+        text.charCodeAt(pos + 1) === LOWER_A &&
+        text.charCodeAt(pos + 2) === LOWER_T &&
+        text.charCodeAt(pos + 3) === LOWER_A &&
+        text.charCodeAt(pos + 4) === COLON
+      ) {
+        const value = valueOf(text, pos + 5, end);
+        if (!p.hasData && end + 1 < length && text.charCodeAt(end + 1) === LF) {
+          p.blockLength = 0;
+          p.data = value;
+          p.hasData = true;
+          dispatch(p);
+          pos = end + 2;
+          end = text.indexOf("\n", pos);
+          continue;
+        }
+        addData(p, value);
+      } else if (
+        first === LOWER_E &&
+        text.charCodeAt(pos + 1) === LOWER_V &&
+        text.charCodeAt(pos + 2) === LOWER_E &&
+        text.charCodeAt(pos + 3) === LOWER_N &&
+        text.charCodeAt(pos + 4) === LOWER_T &&
+        text.charCodeAt(pos + 5) === COLON
+      ) {
+        p.eventType = typeOf(p, text, pos + 6, end);
+      } else if (first === LOWER_I && text.charCodeAt(pos + 1) === LOWER_D && text.charCodeAt(pos + 2) === COLON) {
+        setId(p, valueOf(text, pos + 3, end));
+      } else {
+        line(p, text, pos, end);
+      }
+    }
+    pos = end + 1;
+    end = text.indexOf("\n", pos);
+  }
+  return pos;
+}
+
+/** The lines of a chunk that holds a CR (the first at `cr`): each ends at CR, LF or CRLF, whichever comes first. */
+function linesAny(p: ParserState, text: string, pos: number, cr: number): number {
+  const length = text.length;
+  let nextLF = -1;
+  let nextCR = cr;
+  while (pos < length) {
+    if (nextLF < pos && nextLF !== -2) nextLF = indexOrNone(text, "\n", pos);
+    if (nextCR < pos && nextCR !== -2) nextCR = indexOrNone(text, "\r", pos);
+    const end = nextLF === -2 ? nextCR : nextCR === -2 ? nextLF : Math.min(nextLF, nextCR);
+    if (end === -2) break;
+    const start = pos;
+    pos = lineEnd(p, text, end);
+    const size = end - start;
+    if (size === 0) p.blockLength = 0;
+    else if ((p.blockLength += size) > p.maxEventLength) tooLarge(p);
+    line(p, text, start, end);
+  }
+  return pos;
+}
+
+/** Where reading goes on after the line end at `end`: past a CRLF; a CR that ends the chunk may yet be one. */
+function lineEnd(p: ParserState, text: string, end: number): number {
+  const next = end + 1;
+  if (text.charCodeAt(end) === CR) {
+    if (next === text.length) p.skipLF = true;
+    else if (text.charCodeAt(next) === LF) return next + 1;
+  }
+  return next;
+}
+
+/** One line, `text[start, end)`, read in place: only the value is ever copied. */
+function line(p: ParserState, text: string, start: number, end: number): void {
+  if (start === end) return dispatch(p);
+  if (text.charCodeAt(start) === COLON) {
+    const onComment = p.onComment;
+    if (onComment) onComment(text.slice(text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end));
+    return;
+  }
+  let colon = text.indexOf(":", start);
+  if (colon === -1 || colon > end) colon = end;
+  // Field names are compared by length first, then in place: no string is made for them.
+  switch (colon - start) {
+    case 4:
+      if (text.startsWith("data", start)) addData(p, valueOf(text, colon + 1, end));
+      else if (text.startsWith("meta", start)) p.meta = valueOf(text, colon + 1, end);
+      return;
+    case 5:
+      if (text.startsWith("event", start)) p.eventType = typeOf(p, text, colon + 1, end);
+      else if (text.startsWith("retry", start)) {
+        const onRetry = p.onRetry;
+        const value = valueOf(text, colon + 1, end);
+        if (onRetry && isDigits(value)) onRetry(Number.parseInt(value, 10));
+      }
+      return;
+    case 2:
+      if (text.startsWith("id", start)) setId(p, valueOf(text, colon + 1, end));
+      return;
+    default:
+    // Unknown fields are ignored (WHATWG 9.2.6).
+  }
+}
+
+function dispatch(p: ParserState): void {
+  const id = (p.lastEventId = p.idBuffer);
+  const type = p.eventType;
+  const meta = p.meta;
+  p.eventType = "";
+  p.meta = undefined;
+  if (!p.hasData) return;
+  const event: ParsedEvent = { event: type === "" ? "message" : type, data: p.data, id };
+  if (meta !== undefined) event.meta = meta;
+  p.data = "";
+  p.hasData = false;
+  // Called as a function, as the handler was given: not as a method of the state.
+  const onEvent = p.onEvent;
+  onEvent(event);
+}
+
+function addData(p: ParserState, value: string): void {
+  if (p.hasData) p.data += `\n${value}`;
+  else {
+    p.data = value;
+    p.hasData = true;
+  }
+}
+
+/** An `event:` value, `text[from, end)` less one leading space: the last one again when it is the same. */
+function typeOf(p: ParserState, text: string, from: number, end: number): string {
+  if (from < end && text.charCodeAt(from) === SPACE) from++;
+  const last = p.lastType;
+  if (end - from === last.length && text.startsWith(last, from)) return last;
+  return (p.lastType = text.slice(from, end));
+}
+
+function setId(p: ParserState, value: string): void {
+  if (!value.includes("\0")) p.idBuffer = value;
+}
+
+/** Drops everything a stream left pending; the last event ID stays. */
+function reset(p: ParserState): void {
+  p.decoder = newDecoder();
+  p.atStart = true;
+  p.skipLF = false;
+  p.partial = [];
+  p.partialLength = 0;
+  p.blockLength = 0;
+  p.idBuffer = p.lastEventId;
+  p.eventType = "";
+  p.data = "";
+  p.hasData = false;
+  p.meta = undefined;
+}
+
+function tooLarge(p: ParserState): never {
+  reset(p);
+  throw new RivuletError(
+    "EVENT_TOO_LARGE",
+    `The event stream sent an event or a line of more than ${p.maxEventLength} characters (the limit).`,
+  );
+}
+
+/** A field's value, `text[from, end)` less one leading space. */
+function valueOf(text: string, from: number, end: number): string {
+  if (from < end && text.charCodeAt(from) === SPACE) from++;
+  return from >= end ? "" : text.slice(from, end);
 }
 
 /** Keeps the BOM, so that bytes and text go through the same one-BOM rule in `feedText`. */
