@@ -253,6 +253,19 @@ describe("an iteration that hands out a chunk's events one by one", () => {
     expect(await iterator.next()).toStrictEqual({ done: true, value: undefined });
   });
 
+  it("throw(error), as a yield* that delegates to it passes on, closes the connection and rejects with that error", async () => {
+    const fake = oneChunkFetch(chunk);
+    const states: ConnectionState[] = [];
+    const client = createClient(contract, { baseUrl: "http://test.invalid/sse", fetch: fake.fetch, onStateChange: (s) => states.push(s) });
+    const iterator = client.noInput()[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toStrictEqual({ event: "tick", data: 1, id: "" });
+    const thrown = new Error("the caller's");
+    await expect(iterator.throw?.(thrown)).rejects.toBe(thrown);
+    await fake.cancelled;
+    expect(states).toStrictEqual(["connecting", "open", "closed"]);
+    expect(await iterator.next()).toStrictEqual({ done: true, value: undefined });
+  });
+
   it("answers next() calls made at once in order, each with its own event, then the error after them", async () => {
     const fake = oneChunkFetch(chunk);
     const client = createClient(contract, { baseUrl: "http://test.invalid/sse", fetch: fake.fetch });

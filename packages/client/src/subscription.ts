@@ -125,6 +125,11 @@ function iteration(open: Open, sources: readonly AbortSignal[]): AsyncIterableIt
       abort();
       return state.then(() => end());
     },
+    // As a generator's: ends the iteration with `error` (a `yield*` that delegates to it passes it on).
+    throw: (error: unknown) =>
+      end(error).then(() => {
+        throw error;
+      }),
   };
   return self;
 }
