@@ -33,15 +33,15 @@ export interface ConnectArgs {
  * time: each yield is the events one chunk completed (often hundreds), in the
  * parser's own array, which the next chunk refills; the consumer reads them,
  * decodes them and finds the stream's end (by its dialect: the end event, a
- * sentinel, an event name) before it asks for more. The stream ends here only
- * when the server closes it, which is its end by `end: "close"`. Returning
- * early (the consumer left) aborts the fetch and cancels the body, which
- * closes the socket.
+ * sentinel, an event name) before it asks for more. It ends by itself only
+ * when `signal` aborts or the server closes the stream (its end by
+ * `end: "close"`). Returning early (the consumer left) aborts the fetch and
+ * cancels the body, which closes the socket.
  *
  * Throws `Retryable` for what another connection may fix, a `RivuletError`
- * for what it cannot (4xx, not an event stream, an event over `maxEventBytes`),
- * and what the consumer throws into it (`throw()`: the server's error event, an
- * event that breaks the contract) once it has closed the connection.
+ * for what it cannot (4xx, not an event stream, an event over `maxEventBytes`);
+ * what the consumer throws into it (the server's error event, an event that
+ * breaks the contract) closes the connection and comes out again.
  */
 export async function* connect(args: ConnectArgs): AsyncGenerator<readonly ParsedEvent[], void, undefined> {
   if (args.signal.aborted) return;
