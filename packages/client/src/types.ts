@@ -60,7 +60,7 @@ export interface ClientOptions {
   /**
    * How event data and input are encoded; must match the server's. For streams whose
    * contract names no `codec`: a stream's own codec always wins.
-   * @default superjsonCodec
+   * @default superjsonLiteCodec (superjson's format without the superjson library)
    */
   codec?: DataCodec;
   /**
