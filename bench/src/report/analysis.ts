@@ -13,7 +13,16 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   at half speed for everyone (a run of 2026-12-03 09:52 UTC gave raw node 178k small
   events/s with the machine otherwise idle, one of 06:12 the same day 371k); the ratios
   between contenders moved far less than that. Hence three runs, and targets judged per run
-  where the issue says "every run", else on the median.
+  where the issue says "every run", else on the median. The three runs of this page
+  (2026-12-03 14:17–14:52 UTC) ran on a 2-core AMD EPYC host at about half the speed of the
+  Intel Xeon host of the morning's runs: raw node 211–232k small events/s against 455–463k,
+  each contender's rounds spread by ±25 %, and tRPC at 21k events/s against 38k. Targets set
+  in absolute figures (events/s, ms, minutes) read worse on such a host for every contender
+  alike; the ratios are what compares.
+- **Wall time < 10 min.** 11–12 min on this host (6 min 44 s – 7 min 8 s on the Intel host
+  the same morning, the same suite): the two tRPC rows alone took 279 s of run 1's 727 s,
+  since every round reads the same 300,000 events from every server and tRPC reads them at
+  0.1× raw.
 - **Small-event throughput: the generator.** A handler is an
   \`async function*\`, and that alone costs what the target leaves: a loop that
   stringifies and frames the small event costs 1.4–2.2 µs per event here, the same loop
@@ -51,9 +60,10 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   response's first write in a tick goes out at once, as a bare \`res.write\`. A handler
   that \`yield*\`s the subscription instead pays the generator per message and
   subscriber: see its row.
-- **10,000 subscribers over two processes on Redis, p99 < 100 ms (issue 16).** Met in the
-  three runs of this page, on a quiet host: 53–73 ms, where raw \`node:http\` in one process
-  read 100–102 ms. Each process holds 5,000 connections and gets every message from its one
+- **10,000 subscribers over two processes on Redis, p99 < 100 ms (issue 16).** Met in three
+  runs on the Intel host the same morning (53–73 ms, where raw \`node:http\` in one process read
+  100–102 ms); on this page's half-speed host 104–194 ms, where raw \`node:http\` in one process
+  read 162–224 ms (below it in two runs of three; RSS per connection 1.00–1.11× raw's). Each process holds 5,000 connections and gets every message from its one
   \`XREAD BLOCK\`, so each does half the socket writes that one process would. The same rows
   measured while other jobs loaded the host (load ≈ 4.5, 2026-12-03) read 258–519 ms: timed
   inside the server processes then, the hop through Redis was 3.1 ms at the median and the
@@ -62,50 +72,69 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   a CPU profile gave the socket writes 63–74 % of that time, node's HTTP write path ≈ 10 %,
   Rivulet's own code 1.5–2 %. Rivulet's CPU per delivery is raw node's; what decides p99 is
   how much of the two cores the writers get.
-- **The client's bundle ≤ 8 KB (issue 16).** Measured as the bundle section says: 15.3 KB
-  gzipped on 2026-12-03 (the issue's 8.4 KB was measured otherwise; no method tried here
-  reproduced it). Removing one module at a
-  time from the bundle (esbuild, the same app) shows what each costs gzipped: the superjson codec
-  with superjson ≈ 4.6 KB, the transport (\`reconnect\` + \`connect\` + \`response\` + the parser)
-  ≈ 4–5 KB, \`compileStream\` with \`encode\` and \`schema-plan\` ≈ 2.6 KB (the client uses it
-  to decode and validate; its server-side framing comes along), the durable-run client
-  (\`durable\`, \`run-reader\`, \`stop-run\`) ≈ 1.4 KB, \`defineContract\` ≈ 0.8 KB,
-  \`RivuletError\` with its code table ≈ 0.7 KB, the option checks ≈ 0.5 KB. With superjson left
-  out of the bundle altogether the rest still weighs ≈ 10.9 KB, so 8 KB is not a matter of
-  trimming messages: it needs superjson off the default path (the client imports
-  \`superjsonCodec\` as its default, so every app carries it) and the client's decode path apart
-  from the server's framing, or a smaller transport.
+- **The client's bundle ≤ 8 KB (issue 16).** Measured as the bundle section says. It was
+  15.3 KB gzipped (43.6 KB minified) at the start of 2026-12-03's work (the issue's 8.4 KB was
+  measured otherwise; no method tried here reproduced it) and is now 12.1 KB (12,374 B), by two moves:
+  the client decodes with \`compileDecoder\` (\`event-decoder.ts\`), the receiving half of a
+  compiled stream, so the server's framing, \`encode\` and the schema plan are no longer in a
+  browser bundle (−1.1 KB gzipped); and the client's default codec is \`superjsonLiteCodec\`,
+  superjson's wire format (Date, undefined, BigInt, NaN/±Infinity/−0, Map, Set, RegExp, Error,
+  URL, typed arrays, shared and circular references) read and written by Rivulet itself,
+  property-tested against superjson 2.2.6 both ways, so the superjson library and its
+  dependency are not in it (−2.9 KB; an app that registers classes or custom transformers with
+  superjson passes \`superjsonCodec\`, and the lite codec says so with \`INVALID_EVENT\` when it
+  meets one). What is left, minified (the module list of the bundle section): the lite codec's
+  reader and writer ≈ 5.3 KB, the parser ≈ 4.1 KB (its fast paths, see the parser bullet: it
+  was 1.9 KB), the transport (\`connect\`, \`reconnect\`, \`subscription\`, \`response\`) ≈ 7 KB,
+  the durable-run client ≈ 4 KB, \`defineContract\`'s checks ≈ 2.4 KB, \`RivuletError\` and its
+  code table ≈ 2.1 KB, the option checks ≈ 1.7 KB. Each of these is behaviour users rely on
+  (validation and error codes on bad input, reconnection with Last-Event-ID, durable runs
+  joined from any tab); 8 KB gzipped (≈ 22 KB minified) would mean dropping a third of it, and
+  was not done.
 - **Memory at 1,000 connections.** There Rivulet's RSS per connection reads several KB
   above raw node's while its heap per connection is the same: a few MB that do not grow
   with the connections (compiled code, heap growth steps), which at 10,000 connections
   are spread thin enough that the two read alike. The target is read at 10,000.
-- **Parser ≥ 1.2× eventsource-parser (issue 16; 1.5× before).** Both parsers decode the same bytes, and on
-  Node 20 the streaming \`TextDecoder\` both use is the fastest UTF-8 decoder there is:
-  968–1,065 MB/s on this stream, against 591 MB/s for \`decode\` without \`stream\` (with
-  the chunk's last partial character carried over by hand), 595 MB/s for
-  \`Buffer.toString\` and 622 MB/s for \`StringDecoder\`. Decoding the 50 MB alone
-  takes ≈ 50 ms, and eventsource-parser's line work ≈ 47 ms more; 1.5× would leave
-  Rivulet ≈ 15 ms for its line work, a third of what either parser needs (Rivulet's is
-  ≈ 53 ms: it also keeps the last event ID across events, as the WHATWG model says). A
-  byte-level parser that scans with \`Uint8Array.indexOf\` and decodes per value was
-  tried and measured at half the speed (the per-call cost of the native methods
-  dominates). For 1.2×, Rivulet's line work would have to take ≈ 0.67× of
-  eventsource-parser's. A class-based parser (its methods compiled once for every parser, a
-  loop for CR-free chunks that tells \`data:\`/\`event:\`/\`id:\` apart by their first
-  characters, a one-line event dispatched without the blank line's round) read 16 KB chunks
-  at 1.04× eventsource-parser (0.93× for the closure parser in the same hour) but 1 KB chunks
-  at 0.79× (0.98×), a loss the instruction counts did not show (60.0M against 71.2M per 2 MB
-  pass); it was reverted. The measured limit here is ≈ 1.0×.
-- **The typed client ≥ 300k small events/s (issue 16).** A superjson meta that marks only
-  Dates is now read once per distinct meta text, and each event is \`JSON.parse\` plus
-  \`new Date\` at its paths, as superjson would make it (\`decode-plan.ts\`; any other meta
-  takes superjson's decode; zod still validates every event). With a fake \`fetch\` serving
-  16 KB chunks, 300k small events validated with Dates checked: 304k → 483k events/s (medians
-  of 5). Over a real socket the client reads what the server writes, from a server on the same
-  two cores, so the bench's row measures both: see its figure. A CPU profile of the client after
-  the change: \`JSON.parse\` 13 %, \`new Date\` 8 %, GC 12 %, the three async-generator layers
-  (connect, reconnect, the subscription's iteration) ≈ 11 %, the parser ≈ 6 %,
-  \`TextDecoder\` ≈ 5 %; the generator layers are the next thing to remove.
+- **Parser ≥ 1.2× eventsource-parser (issue 16; 1.5× before).** Both parsers decode the same
+  bytes with Node 20's streaming \`TextDecoder\` (ICU): per 2 MB of this stream it takes 32.6M
+  instructions at 16 KB chunks and 36.9M at 1 KB (callgrind), 57 % of eventsource-parser's whole
+  pass (57.2M / 67.8M); the non-streaming path (with the split character carried by hand) costs
+  more (52.1M), \`Buffer.toString\` and \`StringDecoder\` too, and a byte-level parser scanning
+  with \`Uint8Array.indexOf\` read at half the speed. The larger loss was elsewhere, and it is
+  why an earlier class-based parser lost at 1 KB chunks while instruction counts said it
+  should win: the bench collects garbage before each round, and V8 keeps a closure's optimised
+  code only while a closure holding it lives, so every new parser (one per connection) ran its
+  first megabytes unoptimised and was compiled again (a class instance's shape and an inlined
+  handler closure are dropped the same way: \`--trace-deopt\` showed "weak objects" every
+  round). The parser is now functions of the module over an object-literal state, calls the
+  handler through \`call\` (not inlined), scans a chunk for CR once, and reads LF-only
+  \`data:\`/\`event:\`/\`id:\` lines in place, a one-line event dispatched without the blank
+  line's round. Callgrind per 2 MB pass with a full GC between parsers (as the bench's rounds):
+  16 KB chunks 163.9M → 132.8M (eventsource-parser 184.5M), 1 KB 219.2M → 188.1M (198.5M); at
+  steady state 65.1M → 53.5M and 69.1M → 57.8M. In one process, alternating, medians of 9 over
+  20 MB: 1.11× at 16 KB and 1.38× at 1 KB (the old parser 0.79× and 0.75×). At 16 KB, 1.2× would
+  leave 15.0M instructions per 2 MB for the line work, 0.61× of eventsource-parser's 24.5M;
+  Rivulet's is 20.9M (one \`indexOf\` a line ≈ 250 instructions, ≈ 1,060 of compiled JS an
+  event): with the decoder, that is the measured limit at 16 KB. In the bench's three runs on
+  this page's host: 1.03–1.29× at 16 KB (median 1.11×) and 1.00–1.08× at 1 KB (1.05×); the 1 KB
+  lead of the 20 MB A/B did not hold over the bench's 50 MB (one 50 MB A/B also read ≈ 1.0×),
+  for a reason not found.
+- **The typed client ≥ 300k small events/s (issue 16).** A superjson meta is read once per
+  distinct meta text into steps (\`readMeta\`: annotations children first, then shared
+  references), and each event is \`JSON.parse\` plus those steps; zod still validates every
+  event. The three async-generator layers per event (connect → reconnect → the subscription's
+  iteration, ≈ 11 % of the client's CPU) are gone: \`connect\` yields the parser's batch of each
+  chunk (a 16 KB chunk holds ≈ 100 small events), \`reconnecting\` takes one step per chunk, and
+  a subscription's iteration is one iterator that hands out the batch's events as settled
+  promises, its state one value. Callgrind: 22,849 → 18,136 instructions per event (fake
+  \`fetch\`, 16 KB chunks, validate on, Dates checked); wall clock, A/B in one process, medians
+  of 7: 349k → 464k events/s on a quiet host. Over a socket the client cannot read faster than
+  its server writes, so the row reads from the emitting Rivulet server (the same bytes as the
+  default row, the fastest Rivulet writer), and the server and the reader share the two cores:
+  a reader of bytes only reads that server at the same rate the typed client does (206k against
+  205k events/s, paired in one process), and the typed client's CPU per event (3.3 µs there,
+  3.9 before) would allow ≈ 300k/s on a core of its own. On this page's half-speed host the row
+  read 131–158k events/s, what the emitting server wrote there (147–216k in its rounds).
 
 ## Before and after "the core, untangled" (issue 9)
 
