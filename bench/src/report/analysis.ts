@@ -168,6 +168,31 @@ same runs), RSS per connection 7.2 → 7.1 KB; with the Redis broker (the messag
 framed once per process instead of decoded, validated and encoded again per process)
 p99 480.6 → 347.6 ms and CPU per delivery 11.2 → 10.4 µs at 10,000 subscribers.
 
+## Before and after issue 16's client, codec and parser changes
+
+The packages of 4370987 (before the session's work) and of the tree after it (c113284, the
+same as the three runs above), one after the other on this page's host, 2026-12-03
+15:08–15:21 UTC: \`bench/baseline.sh --commit 4370987 -- --only throughput,parser,bundle\`,
+then \`npm run bench -w bench -- --only throughput,parser,bundle --no-docs --out
+bench/results/after.json\`, set side by side by \`npm run compare -w bench\`. The peers that
+run no Rivulet code moved by a median of +8.7 % (−1.6 % to +14.1 %) between the two runs.
+
+| figure | 4370987 | after |
+| --- | ---: | ---: |
+| typed client as reader, small, events/s | 198,674 | 198,896 |
+| typed client as reader, 4 KB, events/s | 15,662 | 18,946 |
+| parser, 16 KB chunks, MB/s (eventsource-parser) | 323.7 (378.3) | 431.2 (398.9) |
+| parser, 1 KB chunks, MB/s (eventsource-parser) | 248.4 (269.7) | 319.5 (302.5) |
+| bundle, minified / gzipped | 43,612 / 15,634 B | 33,473 / 12,374 B |
+| server CPU µs/event, small: validate on + superjson / emit | 4.34 / 4.18 | 4.92 / 4.03 |
+| server CPU µs/event, 4 KB: validate on + superjson / emit | 51.44 / 46.34 | 46.11 / 45.16 |
+
+The small typed-client row reads as fast as its server writes in both runs (the server, not the
+client, is the limit there: see the typed client bullet). The server's code did not change; its
+encode (\`compileStream\`, now built on \`compileDecoder\`) counts 19,655 → 19,680 instructions per
+validated superjson small event (callgrind, null sink), so the small default row's +13 % CPU,
+against −3.6 % for the emit row that encodes the same way, is this host's spread.
+
 ## Before and after stream dialects (issue 11)
 
 Dialects (a stream's own codec, end and method) touch the default path only with one id
