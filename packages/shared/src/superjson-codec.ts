@@ -1,6 +1,6 @@
 import superjson from "superjson";
 import { lineSafe, type DataCodec, type EncodedData } from "./codec.js";
-import { superjsonDecoder } from "./decode-plan.js";
+import { superjsonDecoder } from "./superjson-decoder.js";
 import { readMeta, type MetaReader } from "./superjson-format.js";
 import { shapeOf } from "./schema-plan.js";
 import { escapeSegment } from "./superjson-path.js";

@@ -1,5 +1,5 @@
 import { lineSafe, type DataCodec } from "./codec.js";
-import { superjsonDecoder } from "./decode-plan.js";
+import { superjsonDecoder } from "./superjson-decoder.js";
 import { readMeta, toSuperjson } from "./superjson-format.js";
 
 /**
