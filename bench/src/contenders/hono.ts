@@ -13,6 +13,7 @@ export const hono: Contender = {
   notes:
     "`app.get(…, (c) => streamSSE(c, async (stream) => { await stream.writeSSE({ event, id, data: JSON.stringify(…) }) }))` on `@hono/node-server`; backpressure is the web stream's.",
   preamble: 0,
+  throughputShare: 0.5,
   fanout: false,
   async serve() {
     const app = new Hono();

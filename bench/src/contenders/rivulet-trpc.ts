@@ -22,6 +22,7 @@ export const rivuletTrpc: Contender = {
     "and served by `createHTTPServer` (`@trpc/server/adapters/standalone`); every event validated, yielded as `tracked(id, { event, data })`; " +
     "tRPC's defaults as in the tRPC row: no transformer (plain JSON), its own backpressure.",
   preamble: 1,
+  throughputShare: 0.2,
   fanout: false,
   async serve() {
     // `implement` wants every stream of the contract; the topic is not measured here.

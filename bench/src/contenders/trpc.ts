@@ -17,6 +17,7 @@ export const trpc: Contender = {
     "`t.procedure.input(zod).subscription(async function* …)` yielding `tracked(id, data)`, served by `createHTTPServer` " +
     "(`@trpc/server/adapters/standalone`); tRPC's defaults: no transformer (plain JSON), no output validation, its own backpressure.",
   preamble: 1,
+  throughputShare: 0.2,
   fanout: false,
   async serve() {
     const t = initTRPC.create();

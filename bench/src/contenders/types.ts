@@ -43,6 +43,13 @@ export interface Contender {
   /** Whether it serves the fan-out topic at {@link TOPIC_PATH}. */
   fanout: boolean;
   /**
+   * Throughput: the share of the run's N this contender streams per round (default 1). The slow rows
+   * (a tenth to a quarter of raw's rate) take less, so that each of their rounds lasts a few seconds
+   * like the others' instead of tens, and the suite stays in its wall-time budget; events/s is a rate
+   * either way.
+   */
+  throughputShare?: number;
+  /**
    * Fan-out: server processes holding the connections (default 1), each
    * started with `serve`; the client opens an equal share of them to each,
    * as a balancer in front would. More than one needs a `publisher`.

@@ -213,6 +213,13 @@ function throughputSection(results: ThroughputResults): string {
         ]),
       ),
     );
+    const fewer = rows.filter((row) => row.n !== results.n[size]);
+    if (fewer.length > 0) {
+      out.push(
+        `Slower rows stream fewer events per round, so that a round lasts seconds for them too: ` +
+          `${fewer.map((row) => `${row.label} N = ${int(row.n)}`).join("; ")}.`,
+      );
+    }
   }
   out.push("### Rivulet's typed client as the reader");
   out.push(

@@ -38,7 +38,7 @@ export async function runThroughput({ config, progress }: ScenarioContext): Prom
       const server = await startServer(contender.id);
       servers.set(contender.id, server);
       // Warm-up: let the JIT see both event sizes before anything is timed.
-      for (const size of SIZES) await measure(contender, server, size, Math.ceil(n[size] / 4), timeoutMs);
+      for (const size of SIZES) await measure(contender, server, size, Math.ceil(roundN(contender, n[size]) / 4), timeoutMs);
     }
     // The typed client is warmed up as every contender is, on the server it reads in the rounds.
     for (const size of SIZES) await readWithTypedClient(typedClientServer(servers).info.port, Math.ceil(n[size] / 4), size);
@@ -46,7 +46,7 @@ export async function runThroughput({ config, progress }: ScenarioContext): Prom
       for (const size of SIZES) {
         for (const contender of CONTENDERS) {
           progress.next(`throughput ${size} · ${contender.label} · round ${round}/${rounds}`);
-          const result = await measure(contender, servers.get(contender.id) as ServerChild, size, n[size], timeoutMs);
+          const result = await measure(contender, servers.get(contender.id) as ServerChild, size, roundN(contender, n[size]), timeoutMs);
           const key = `${contender.id}/${size}`;
           const sample = samples.get(key) ?? { eventsPerSec: [], mbPerSec: [], bytes: [], cpuUs: [] };
           sample.eventsPerSec.push(result.eventsPerSec);
@@ -76,7 +76,7 @@ export async function runThroughput({ config, progress }: ScenarioContext): Prom
         id: contender.id,
         label: contender.label,
         size,
-        n: n[size],
+        n: roundN(contender, n[size]),
         eventsPerSec: summarize(sample.eventsPerSec),
         mbPerSec: summarize(sample.mbPerSec),
         bytesPerEvent: summarize(sample.bytes).median,
@@ -96,6 +96,11 @@ export async function runThroughput({ config, progress }: ScenarioContext): Prom
     typedClient,
     notes: Object.fromEntries(CONTENDERS.map((contender) => [contender.label, contender.notes])),
   };
+}
+
+/** The events a contender streams per round: its share of the run's N. */
+function roundN(contender: Contender, n: number): number {
+  return Math.round(n * (contender.throughputShare ?? 1));
 }
 
 interface Measured {
