@@ -72,6 +72,19 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   a CPU profile gave the socket writes 63–74 % of that time, node's HTTP write path ≈ 10 %,
   Rivulet's own code 1.5–2 %. Rivulet's CPU per delivery is raw node's; what decides p99 is
   how much of the two cores the writers get.
+- **RSS per connection on Redis ≤ raw node's (issue 16).** The heap says what a connection
+  costs; RSS moves by pages. The fan-out table's heap column gives Rivulet on Redis 5.1 KB per
+  connection against raw's 4.6 KB. One server process with 5,000 idle topic connections, the heap
+  after a full GC before and after them (2026-12-03, twice each): raw \`node:http\` 4,741–4,743 B
+  per connection, Rivulet on \`memoryBroker\` 4,921–4,928 B (+3.8 %), on \`redisBroker\`
+  5,205–5,211 B (+9.9 %), while RSS per connection read 7.4–10.5 KB for all three in no stable
+  order. Heap snapshots with 1 and 2,000 connections, diffed per constructor, give Rivulet's
+  share of a connection: the subscriber's bounded queue (136 B), the response's writer (104 B),
+  the pushed source and the node sink (48 B each), a close listener (56 B) and a closure
+  context (88 B), against one bound function (48 B) that raw has and Rivulet has not; node's
+  request, response, socket and parser (≈ 4.3 KB) are the rest for both. The 1.00–1.11× of the
+  RSS target is RSS's page granularity (each process's RSS moves in steps of hundreds of KB over
+  its 5,000 connections) around a heap 4–10 % above raw's.
 - **The client's bundle ≤ 8 KB (issue 16).** Measured as the bundle section says. It was
   15.3 KB gzipped (43.6 KB minified) at the start of 2026-12-03's work (the issue's 8.4 KB was
   measured otherwise; no method tried here reproduced it) and is now 12.1 KB (12,374 B), by two moves:
