@@ -84,8 +84,15 @@ export interface ThroughputResults {
 export interface TypedClientRow {
   size: EventSize;
   n: number;
+  /**
+   * The client reading the replay server (the emitting Rivulet server's bytes, recorded once and written
+   * in large chunks), so that the client is what is measured. In results without `fromServer` (before
+   * the replay server) it read the emitting Rivulet server.
+   */
   eventsPerSec: Summary;
-  /** Every event's Date came back as a Date with the exact time the server put in. */
+  /** The same client reading the emitting Rivulet server itself, in the same rounds. */
+  fromServer?: Summary;
+  /** Every event's Date came back as a Date with the exact time the server put in (in both readings). */
   datesExact: boolean;
 }
 

@@ -1,5 +1,6 @@
 import { CONTENDERS, streamPath, type Contender } from "../contenders/index.js";
-import { startServer, type ServerChild } from "../lib/servers.js";
+import { fetchRecording } from "../child/replay-api.js";
+import { startReplay, startServer, type ReplayChild, type ServerChild } from "../lib/servers.js";
 import { summarize } from "../lib/stats.js";
 import { makeEvent, type EventSize } from "../payload.js";
 import { countEvents } from "../readers/count-events.js";
@@ -11,7 +12,7 @@ const SIZES: readonly EventSize[] = ["small", "large"];
 
 export function throughputSteps({ config }: Pick<ScenarioContext, "config">): number {
   const { rounds } = config.throughput;
-  return CONTENDERS.length + rounds * SIZES.length * (CONTENDERS.length + 1);
+  return CONTENDERS.length + 1 + rounds * SIZES.length * (CONTENDERS.length + 2);
 }
 
 interface Sample {
@@ -31,7 +32,8 @@ export async function runThroughput({ config, progress }: ScenarioContext): Prom
   const { rounds, n, timeoutMs } = config.throughput;
   const servers = new Map<string, ServerChild>();
   const samples = new Map<string, Sample>();
-  const typed = new Map<EventSize, { eventsPerSec: number[]; datesExact: boolean }>();
+  const typed = new Map<EventSize, { eventsPerSec: number[]; fromServer: number[]; datesExact: boolean }>();
+  let replay: ReplayChild | undefined;
   try {
     for (const contender of CONTENDERS) {
       progress.next(`throughput · start + warm up ${contender.label}`);
@@ -40,8 +42,17 @@ export async function runThroughput({ config, progress }: ScenarioContext): Prom
       // Warm-up: let the JIT see both event sizes before anything is timed.
       for (const size of SIZES) await measure(contender, server, size, Math.ceil(roundN(contender, n[size]) / 4), timeoutMs);
     }
-    // The typed client is warmed up as every contender is, on the server it reads in the rounds.
-    for (const size of SIZES) await readWithTypedClient(typedClientServer(servers).info.port, Math.ceil(n[size] / 4), size);
+    progress.next("throughput · record the replay server's streams, check them, warm up the typed client");
+    replay = await startReplay();
+    const source = typedClientServer(servers);
+    for (const size of SIZES) {
+      for (const count of [Math.ceil(n[size] / 4), n[size]]) await recordAndCheck(replay, source, count, size);
+    }
+    // The typed client is warmed up as every contender is, on both servers it reads in the rounds.
+    for (const size of SIZES) {
+      await readWithTypedClient(replay.info.port, Math.ceil(n[size] / 4), size);
+      await readWithTypedClient(source.info.port, Math.ceil(n[size] / 4), size);
+    }
     for (let round = 1; round <= rounds; round++) {
       for (const size of SIZES) {
         for (const contender of CONTENDERS) {
@@ -55,16 +66,19 @@ export async function runThroughput({ config, progress }: ScenarioContext): Prom
           sample.cpuUs.push(result.cpuUsPerEvent);
           samples.set(key, sample);
         }
-        progress.next(`throughput ${size} · Rivulet typed client reading · round ${round}/${rounds}`);
-        const result = await readWithTypedClient(typedClientServer(servers).info.port, n[size], size);
-        const entry = typed.get(size) ?? { eventsPerSec: [], datesExact: true };
-        entry.eventsPerSec.push((result.events / result.ms) * 1000);
-        entry.datesExact &&= result.datesExact && result.events === n[size];
+        const entry = typed.get(size) ?? { eventsPerSec: [], fromServer: [], datesExact: true };
         typed.set(size, entry);
+        progress.next(`throughput ${size} · Rivulet typed client reading the replay server · round ${round}/${rounds}`);
+        const alone = await readWithTypedClient(replay.info.port, n[size], size);
+        progress.next(`throughput ${size} · Rivulet typed client reading the emitting server · round ${round}/${rounds}`);
+        const fromServer = await readWithTypedClient(source.info.port, n[size], size);
+        entry.eventsPerSec.push((alone.events / alone.ms) * 1000);
+        entry.fromServer.push((fromServer.events / fromServer.ms) * 1000);
+        entry.datesExact &&= [alone, fromServer].every((result) => result.datesExact && result.events === n[size]);
       }
     }
   } finally {
-    await Promise.all([...servers.values()].map((server) => server.stop()));
+    await Promise.all([...servers.values(), ...(replay ? [replay] : [])].map((child) => child.stop()));
   }
 
   const rows: ThroughputRow[] = [];
@@ -86,7 +100,9 @@ export async function runThroughput({ config, progress }: ScenarioContext): Prom
   }
   const typedClient: TypedClientRow[] = SIZES.flatMap((size) => {
     const entry = typed.get(size);
-    return entry ? [{ size, n: n[size], eventsPerSec: summarize(entry.eventsPerSec), datesExact: entry.datesExact }] : [];
+    return entry
+      ? [{ size, n: n[size], eventsPerSec: summarize(entry.eventsPerSec), fromServer: summarize(entry.fromServer), datesExact: entry.datesExact }]
+      : [];
   });
   return {
     rounds,
@@ -128,10 +144,25 @@ async function measure(contender: Contender, server: ServerChild, size: EventSiz
 }
 
 /**
- * The server the typed client reads from: the emitting Rivulet server, which writes the same bytes as
- * the default row (validation on, superjson, a `meta:` line per event) and is the fastest Rivulet
- * writer, so that the row measures the client rather than the server's speed (a reader cannot read
- * faster than its server writes); the default Rivulet server when the emit row is not run.
+ * Has the replay server record `n` events of `size` and checks, before any of them is timed, that it
+ * serves exactly the bytes the emitting server child writes for them.
+ */
+async function recordAndCheck(replay: ReplayChild, source: ServerChild, n: number, size: EventSize): Promise<void> {
+  const recorded = await replay.call("record", { n, size });
+  const path = streamPath(n, size);
+  const [served, written] = await Promise.all([fetchRecording(replay.info.port, path), fetchRecording(source.info.port, path)]);
+  for (const [what, got] of [["served by the replay server", served], ["written by the emitting server", written]] as const) {
+    if (got.sha256 !== recorded.sha256 || got.bytes !== recorded.bytes) {
+      throw new Error(`replay of ${n} ${size} events: recorded ${recorded.bytes} bytes (${recorded.sha256}), ${what} ${got.bytes} (${got.sha256})`);
+    }
+  }
+}
+
+/**
+ * The server the typed client's second figure reads, whose bytes the replay server must serve: the
+ * emitting Rivulet server, which writes the same bytes as the default row (validation on, superjson, a
+ * `meta:` line per event) and is the fastest Rivulet writer; the default Rivulet server when the emit
+ * row is not run. A reader cannot read faster than its server writes, hence the replay server too.
  */
 function typedClientServer(servers: Map<string, ServerChild>): ServerChild {
   return (servers.get("rivulet-emit") ?? servers.get("rivulet")) as ServerChild;
