@@ -86,9 +86,8 @@ const STREAM: TextDecodeOptions = Object.freeze({ stream: true });
  * closures made per parser: V8 keeps a closure's optimised code only while a
  * closure holding it lives, so every new parser (one per connection) would
  * run its first thousands of lines unoptimised, and the optimiser would
- * compile them all again. The state is an object literal, whose shape V8
- * keeps alive with the literal, for the same reason (a class instance's shape
- * dies with the last instance, and the code that checked it with it).
+ * compile them all again. For the same reason one state that is never fed
+ * lives as long as the module (see `shapeKeeper`).
  *
  * @example
  * const parser = createEventStreamParser({ onEvent: (e) => console.log(e.event, e.data) });
@@ -98,8 +97,39 @@ export function createEventStreamParser(
   handlers: EventStreamHandlers,
   options: EventStreamParserOptions = {},
 ): EventStreamParser {
+  shapeKeeper ??= newState({ onEvent: ignoreEvent }, {});
+  const state = newState(handlers, options);
+  return {
+    feed(chunk) {
+      feedText(state, typeof chunk === "string" ? chunk : state.decoder.decode(chunk, STREAM));
+    },
+    end() {
+      // A truncated UTF-8 sequence would only have become U+FFFD in the unterminated line, which is dropped anyway.
+      reset(state);
+    },
+    get lastEventId() {
+      return state.lastEventId;
+    },
+  };
+}
+
+/**
+ * A state that is never fed, made with the first parser: it keeps the states'
+ * shape alive. V8 keeps an object's hidden class (map) only while an object
+ * with it lives, and the optimised code of every step below checks states
+ * against it, holding it weakly: when the last parser was collected (a stream
+ * ended, a client between two connections) the class died with it, that code
+ * was thrown away (`--trace-deopt`: "weak objects") and the next parser ran
+ * its first megabytes unoptimised while V8 compiled every step again.
+ */
+let shapeKeeper: ParserState | undefined;
+
+function ignoreEvent(): void {}
+
+/** Every state is made by this one literal, so that all of them, the keeper's too, share one hidden class. */
+function newState(handlers: EventStreamHandlers, options: EventStreamParserOptions): ParserState {
   const lastEventId = options.lastEventId ?? "";
-  const state: ParserState = {
+  return {
     onEvent: handlers.onEvent,
     onRetry: handlers.onRetry,
     onComment: handlers.onComment,
@@ -117,18 +147,6 @@ export function createEventStreamParser(
     data: "",
     hasData: false,
     meta: undefined,
-  };
-  return {
-    feed(chunk) {
-      feedText(state, typeof chunk === "string" ? chunk : state.decoder.decode(chunk, STREAM));
-    },
-    end() {
-      // A truncated UTF-8 sequence would only have become U+FFFD in the unterminated line, which is dropped anyway.
-      reset(state);
-    },
-    get lastEventId() {
-      return state.lastEventId;
-    },
   };
 }
 
