@@ -158,6 +158,19 @@ describe("superjsonLiteCodec: superjson's wire without superjson", () => {
     expect((back["b"] as unknown[])[0]).toBe(back["a"]);
   });
 
+  it("reads a Date's text as new Date does: any time toISOString writes, and any other text of its length", () => {
+    const meta = '{"values":{"at":["Date"]},"v":1}';
+    const read = (text: string): number => (superjsonLiteCodec.decoder?.()(JSON.stringify({ at: text }), meta) as { at: Date }).at.getTime();
+    const isoTimes = fc.date({ min: new Date("0000-01-01T00:00:00.000Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true });
+    fc.assert(fc.property(isoTimes, (at) => Object.is(read(at.toISOString()), at.getTime())), { numRuns: 2000 });
+    // Days past a month's end, hours past 23, years 0–99, other separators and digits: new Date's answer, valid or not.
+    const layouts = fc.stringMatching(/^[0-9]{4}[-+ ][0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}[.,][0-9]{3}[Zz+]$/);
+    fc.assert(fc.property(layouts, (text) => Object.is(read(text), new Date(text).getTime())), { numRuns: 2000 });
+    for (const text of ["2024-02-29T12:00:00.000Z", "2023-02-29T00:00:00.000Z", "2025-04-31T00:00:00.000Z", "2025-01-01T24:00:00.000Z", "0050-06-01T00:00:00.000Z", "2O25-01-01T00:00:00.000Z"]) {
+      expect(Object.is(read(text), new Date(text).getTime()), text).toBe(true);
+    }
+  });
+
   it("writes keys with dots and backslashes in superjson's path syntax", () => {
     const v = { "a.b": { "c\\d": new Date(1) }, "": new Set([1n]) };
     const { meta } = superjsonLiteCodec.encode(v);
