@@ -65,6 +65,34 @@ describe("compileStream: encode and frame", () => {
     );
   });
 
+  it("frames a run of events through one compiled stream as encodeEvent does, whatever meta each one carries", () => {
+    // `v` may hold a Date, Dates deeper down or none: the superjson meta changes from one event to the next.
+    const anything = stream({ events: { any: z.object({ v: z.unknown() }) } });
+    const value = fc.oneof(fc.date({ noInvalidDate: true }), fc.array(fc.date({ noInvalidDate: true }), { maxLength: 2 }), fc.integer(), fc.string());
+    fc.assert(
+      fc.property(fc.array(fc.record({ v: value, id: plainId }), { maxLength: 8 }), fc.boolean(), (events, validate) => {
+        const compiled = compileStream(anything, optionsFor(superjsonCodec, validate));
+        for (const { v, id } of events) {
+          const encoded = superjsonCodec.encode({ v });
+          const expected = encodeEvent({ event: "any", id, data: encoded.data, meta: encoded.meta });
+          expect(compiled.encodeFrame("any", { v }, id)).toBe(expected);
+        }
+      }),
+    );
+  });
+
+  it("writes a long ID as encodeEvent does, up to the limit, and refuses a longer one with INVALID_FIELD", () => {
+    const compiled = compileStream(contract.s, optionsFor(superjsonCodec, true));
+    const data = { symbol: "X", price: 1, at: new Date(0) };
+    const encoded = superjsonCodec.encode(data);
+    for (const id of ["7".repeat(341), "7".repeat(342), "7".repeat(1024), "é".repeat(512)]) {
+      expect(compiled.encodeFrame("price", data, id)).toBe(encodeEvent({ event: "price", id, data: encoded.data, meta: encoded.meta }));
+    }
+    for (const id of ["7".repeat(1025), "é".repeat(513)]) {
+      expect(() => compiled.encodeFrame("price", data, id)).toThrow(expect.objectContaining({ code: "INVALID_FIELD" }));
+    }
+  });
+
   it("writes -0 as superjson does without validation, and as 0 on the schema-planned path with it", () => {
     const value = { event: "price", data: { symbol: "X", price: -0, at: new Date(0) } };
     expect(encodeYielded(value, contract.s, optionsFor(superjsonCodec, false))).toContain('"price":"-0"');

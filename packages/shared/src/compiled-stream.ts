@@ -5,7 +5,7 @@ import { encodeEvent } from "./encode.js";
 import { END_EVENT_ID } from "./control.js";
 import { RivuletError, toIssues } from "./errors.js";
 import { compileDecoder, unknownEvent, type EventDecoder } from "./event-decoder.js";
-import { eventIdFits } from "./event-id.js";
+import { MAX_EVENT_ID_BYTES } from "./event-id.js";
 import { outputIsInput } from "./output-is-input.js";
 import { codecOf } from "./stream-codec.js";
 import { superjsonCodec } from "./superjson-codec.js";
@@ -78,6 +78,12 @@ interface EventPlan {
   /** `event: <name>\n`, and the same followed by `id: `: the heads of the fast frame, made once. */
   head: string;
   idHead: string;
+  /**
+   * `meta: <meta>\ndata: ` for the last meta this event was framed with: a planned
+   * encoder returns the same meta for every event, so its lines are joined once,
+   * not twice per event.
+   */
+  metaLines: { meta: string; lines: string } | undefined;
 }
 
 /** @example const ticker = compileStream(contract.ticker, { codec: superjsonCodec, validate: true }); */
@@ -92,7 +98,7 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
     // validated, it may have any, and only an encoder that checks the shape may be planned.
     const planned = validate ? (reshapes ? undefined : codec.forSchema?.(schema)) : codec.forUnchecked?.(schema);
     const head = `event: ${name}\n`;
-    plans.set(name, { schema, reshapes, encodeValue: planned ?? encodeAny, head, idHead: `${head}id: ` });
+    plans.set(name, { schema, reshapes, encodeValue: planned ?? encodeAny, head, idHead: `${head}id: `, metaLines: undefined });
   }
   // The built-in codecs write `JSON.stringify` output, which never holds a raw CR or LF.
   const lineFree = codec === jsonCodec || codec === superjsonCodec;
@@ -114,10 +120,13 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
     }
     // The common case, framed without `encodeEvent`'s checks that cannot fail here: the event
     // name is one of the contract's, which refuses CR and LF, and data and meta are JSON text.
-    const head = plan === undefined ? `event: ${event}\n${id === undefined ? "" : `id: ${id}\n`}` : id === undefined ? plan.head : `${plan.idHead}${id}\n`;
-    return encoded.meta === undefined
-      ? `${head}data: ${encoded.data}\n\n`
-      : `${head}meta: ${encoded.meta}\ndata: ${encoded.data}\n\n`;
+    const { meta, data } = encoded;
+    if (plan === undefined) {
+      const head = `event: ${event}\n${id === undefined ? "" : `id: ${id}\n`}`;
+      return meta === undefined ? `${head}data: ${data}\n\n` : `${head}meta: ${meta}\ndata: ${data}\n\n`;
+    }
+    const lines = meta === undefined ? "data: " : metaLines(plan, meta);
+    return id === undefined ? `${plan.head}${lines}${data}\n\n` : `${plan.idHead}${id}\n${lines}${data}\n\n`;
   };
   /** A `message` event without its `event:` line. */
   const unnamed = (encoded: EncodedData, id?: string, retry?: number): string => {
@@ -190,9 +199,31 @@ function namesMessage(stream: AnyStream): boolean {
   return (stream.codec === undefined && stream.end === "event") || !Object.hasOwn(stream.events, "message");
 }
 
-/** An ID the fast path may write as it is: no CR, LF or NUL, not too long, not the reserved end id. */
+/** `meta: <meta>\ndata: `, joined once for as long as the event's meta stays the same. */
+function metaLines(plan: EventPlan, meta: string): string {
+  const last = plan.metaLines;
+  if (last !== undefined && last.meta === meta) return last.lines;
+  const lines = `meta: ${meta}\ndata: `;
+  plan.metaLines = { meta, lines };
+  return lines;
+}
+
+/** The longest ID the fast path scans: at most 3 UTF-8 bytes per UTF-16 unit, it fits without counting. */
+const MAX_PLAIN_ID_LENGTH = Math.floor(MAX_EVENT_ID_BYTES / 3);
+
+/**
+ * An ID the fast path may write as it is: no CR, LF or NUL, short enough to
+ * fit without counting its bytes, not the reserved end id. Scanned by hand: an
+ * ID is short, and three `includes` calls cost more than the loop. Any other
+ * ID takes `encodeEvent`, which writes the same bytes or refuses it.
+ */
 function isPlainId(id: string): boolean {
-  return !id.includes("\n") && !id.includes("\r") && !id.includes("\0") && eventIdFits(id) && id !== END_EVENT_ID;
+  if (id.length > MAX_PLAIN_ID_LENGTH) return false;
+  for (let i = 0; i < id.length; i++) {
+    const unit = id.charCodeAt(i);
+    if (unit === 0x0a || unit === 0x0d || unit === 0) return false;
+  }
+  return id !== END_EVENT_ID;
 }
 
 function reservedId(): RivuletError {
