@@ -20,6 +20,12 @@ describe("shapeOf: the dates", () => {
     expect(shapeOf(schema)?.dates).toStrictEqual(paths);
   });
 
+  it("gives the same Dates as keys, unescaped", () => {
+    const schema = z.object({ "x.y": z.date(), a: z.object({ ".": z.date(), n: z.number() }), at: z.date() });
+    expect(shapeOf(schema)?.dateKeys).toStrictEqual([["x.y"], ["a", "."], ["at"]]);
+    expect(shapeOf(z.date())?.dateKeys).toStrictEqual([[]]);
+  });
+
   it.each([
     ["an optional key", z.object({ s: z.string().optional() })],
     ["Dates in an array", z.object({ at: z.array(z.date()) })],

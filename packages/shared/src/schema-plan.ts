@@ -9,6 +9,8 @@ import { escapeSegment } from "./superjson-path.js";
  */
 export interface Shape {
   readonly dates: readonly string[];
+  /** The same Dates as keys from the value down (`[]`: the value itself), in the same order. */
+  readonly dateKeys: ReadonlyArray<readonly string[]>;
   /**
    * Whether `value` is made only of plain objects (the schema's keys, in its
    * order), arrays, JSON primitives (finite numbers other than `-0`) and valid
@@ -36,36 +38,38 @@ function plan(schema: ZodType, path: string[], depth: number): Shape | undefined
   const def = defOf(schema);
   switch (def.type) {
     case "string":
-      return { dates: [], fits: isString };
+      return { dates: [], dateKeys: [], fits: isString };
     case "number":
-      return { dates: [], fits: isPlainNumber };
+      return { dates: [], dateKeys: [], fits: isPlainNumber };
     case "boolean":
-      return { dates: [], fits: isBoolean };
+      return { dates: [], dateKeys: [], fits: isBoolean };
     case "null":
-      return { dates: [], fits: isNull };
+      return { dates: [], dateKeys: [], fits: isNull };
     case "enum":
     case "literal": {
       // The set zod checks against: an enum's values are not all of its entries' (numeric enums).
       const values = (schema as unknown as { _zod: { values?: unknown } })._zod.values;
       if (!(values instanceof Set) || ![...values].every(isJsonPrimitive)) return undefined;
-      return { dates: [], fits: (value) => values.has(value) && !Object.is(value, -0) };
+      return { dates: [], dateKeys: [], fits: (value) => values.has(value) && !Object.is(value, -0) };
     }
     case "date":
-      return { dates: [path.length === 0 ? "" : path.join(".")], fits: isValidDate };
+      return { dates: [path.map(escapeSegment).join(".")], dateKeys: [path], fits: isValidDate };
     case "object": {
       if (def.catchall !== undefined || !def.shape) return undefined;
       const dates: string[] = [];
+      const dateKeys: Array<readonly string[]> = [];
       const keys: string[] = [];
       const checks: Array<(value: unknown) => boolean> = [];
       for (const [key, child] of Object.entries(def.shape)) {
-        const childShape = plan(child, [...path, escapeSegment(key)], depth + 1);
+        const childShape = plan(child, [...path, key], depth + 1);
         if (childShape === undefined) return undefined;
         dates.push(...childShape.dates);
+        dateKeys.push(...childShape.dateKeys);
         keys.push(key);
         checks.push(childShape.fits);
       }
       // A Date at the root path "" and a key named "" would read the same: leave that to the walk.
-      return dates.includes("") ? undefined : { dates, fits: objectFits(keys, checks) };
+      return dates.includes("") ? undefined : { dates, dateKeys, fits: objectFits(keys, checks) };
     }
     case "array":
     case "nullable": {
@@ -75,7 +79,7 @@ function plan(schema: ZodType, path: string[], depth: number): Shape | undefined
       // Dates under an array or a nullable sit at paths that vary with the value.
       if (innerShape === undefined || innerShape.dates.length > 0) return undefined;
       const fits = def.type === "array" ? arrayFits(innerShape.fits) : nullableFits(innerShape.fits);
-      return { dates: [], fits };
+      return { dates: [], dateKeys: [], fits };
     }
     default:
       return undefined;

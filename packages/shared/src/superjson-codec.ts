@@ -2,7 +2,8 @@ import superjson from "superjson";
 import { lineSafe, type DataCodec, type EncodedData } from "./codec.js";
 import { superjsonDecoder } from "./superjson-decoder.js";
 import { readMeta, type MetaReader } from "./superjson-format.js";
-import { shapeOf } from "./schema-plan.js";
+import { datesStringifier } from "./date-json.js";
+import { shapeOf, type Shape } from "./schema-plan.js";
 import { escapeSegment } from "./superjson-path.js";
 
 /**
@@ -36,23 +37,28 @@ export const superjsonCodec: DataCodec = {
   forSchema(schema) {
     // The schema fixes where the Dates are: no walk at all, and the same meta for every event.
     const shape = shapeOf(schema);
-    return shape && plannedEncoder(shape.dates);
+    return shape && plannedEncoder(shape);
   },
   forUnchecked(schema) {
     // A check of the planned shape, much cheaper than the walk; anything else takes the walk.
     const shape = shapeOf(schema);
     if (shape === undefined) return undefined;
     const { fits } = shape;
-    const planned = plannedEncoder(shape.dates);
+    const planned = plannedEncoder(shape);
     return (value) => (fits(value) ? planned(value) : superjsonCodec.encode(value));
   },
 };
 
-/** The superjson encoder for values with Dates at `dates` (superjson paths) and nothing else to annotate. */
-function plannedEncoder(dates: readonly string[]): (value: unknown) => EncodedData {
+/**
+ * The superjson encoder for values of `shape`: Dates at its paths and nothing
+ * else to annotate. The Dates are written by `datesStringifier`, not through
+ * their `toJSON`: the same text at a fraction of the cost.
+ */
+function plannedEncoder({ dates, dateKeys }: Shape): (value: unknown) => EncodedData {
   if (dates.length === 0) return (value) => ({ data: lineSafe(JSON.stringify(value)) });
   const meta = datesMeta(dates[0] === "" ? [TOP_LEVEL] : dates);
-  return (value) => ({ data: lineSafe(JSON.stringify(value)), meta });
+  const stringify = datesStringifier(dateKeys);
+  return (value) => ({ data: lineSafe(stringify(value)), meta });
 }
 
 /** Past this depth, leave the value to superjson, which also handles cycles. */
