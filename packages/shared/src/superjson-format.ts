@@ -203,6 +203,16 @@ export function readMeta(meta: unknown): MetaReader {
       if (others !== undefined) add(others);
     } else add(referentialEqualities);
   }
+  const paths = steps.map(([path]) => path);
+  // The usual meta, Dates at keys of the JSON and none under another, only walks plain JSON
+  // (what JSON.parse made): setDeep's Sets, Maps and values made by an earlier step cannot be met.
+  if (datesOnly && paths.every((path, i) => path.length > 0 && paths.every((other, j) => i === j || !isPrefix(path, other)))) {
+    const readDates = (json: unknown): unknown => {
+      for (let i = 0; i < paths.length; i++) setDate(json, paths[i] as string[]);
+      return json;
+    };
+    return Object.assign(readDates, { datesOnly });
+  }
   const read = (json: unknown): unknown => {
     let value = json;
     for (const [path, map] of steps) value = setDeep(value, path, map);
@@ -352,6 +362,26 @@ function getDeep(object: unknown, path: string[]): unknown {
     } else value = recordOf(value)[key];
   }
   return value;
+}
+
+/** Whether `path`'s keys start `other`'s. */
+function isPrefix(path: string[], other: string[]): boolean {
+  return path.length <= other.length && path.every((key, i) => key === other[i]);
+}
+
+/** setDeep with toDate, in JSON that holds nothing but what JSON.parse makes. */
+function setDate(json: unknown, path: string[]): void {
+  let parent = json;
+  const last = path.length - 1;
+  for (let i = 0; i <= last; i++) {
+    // A value where the meta has an object or array: setDeep sets nothing there either.
+    if (typeof parent !== "object" || parent === null) return;
+    const key = path[i] as string;
+    if (i === last) {
+      if (Array.isArray(parent)) parent[+key] = toDate(parent[+key]);
+      else (parent as Record<string, unknown>)[key] = toDate((parent as Record<string, unknown>)[key]);
+    } else parent = Array.isArray(parent) ? (parent[+key] as unknown) : (parent as Record<string, unknown>)[key];
+  }
 }
 
 /** `object` with the value at `path` replaced by `map(it)`, in place where it can be, as superjson's `setDeep`. */

@@ -171,6 +171,25 @@ describe("superjsonLiteCodec: superjson's wire without superjson", () => {
     }
   });
 
+  it("reads Dates where the JSON is not the shape the meta says as superjson does: nothing set under a primitive, an Invalid Date for a missing key", () => {
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['{"a":null}', { "a.b": ["Date"] }],
+      ['{"a":"x"}', { "a.b": ["Date"] }],
+      ['{"a":5}', { "a.b.c": ["Date"] }],
+      ['{"a":{}}', { "a.b": ["Date"] }],
+      ['{"a":[1,"1970-01-01T00:00:00.001Z"]}', { "a.1": ["Date"] }],
+      ['[{"at":"1970-01-01T00:00:00.001Z"}]', { "0.at": ["Date"], "1.at": ["Date"] }],
+      ["null", { a: ["Date"] }],
+      ['"x"', { a: ["Date"] }],
+    ];
+    for (const [data, values] of cases) {
+      const meta = JSON.stringify({ values, v: 1 });
+      const expected = describeValue(readBySuperjson(data, meta));
+      expect(describeValue(superjsonLiteCodec.decode(data, meta)), meta).toStrictEqual(expected);
+      expect(describeValue(superjsonLiteCodec.decoder?.()(data, meta)), meta).toStrictEqual(expected);
+    }
+  });
+
   it("writes keys with dots and backslashes in superjson's path syntax", () => {
     const v = { "a.b": { "c\\d": new Date(1) }, "": new Set([1n]) };
     const { meta } = superjsonLiteCodec.encode(v);
