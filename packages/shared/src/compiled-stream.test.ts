@@ -81,6 +81,23 @@ describe("compileStream: encode and frame", () => {
     );
   });
 
+  it("writes unchecked JSON data of any shape as jsonCodec does, Dates where the schema has them or not", () => {
+    const compiled = compileStream(contract.s, optionsFor(jsonCodec, false));
+    const at = new Date("2026-12-03T16:00:00.000Z");
+    for (const data of [
+      { symbol: "X", price: 1, at },
+      { symbol: "X", price: 1, at, extra: at },
+      { at, symbol: "X", price: 1 },
+      { symbol: "X", price: 1, at: "not a Date" },
+      { symbol: "X", price: 1, at: Object.assign(new Date(0), { toJSON: () => "mine" }) },
+      [at],
+      null,
+      "text",
+    ]) {
+      expect(compiled.encodeFrame("price", data, "1")).toBe(encodeEvent({ event: "price", id: "1", data: jsonCodec.encode(data).data }));
+    }
+  });
+
   it("writes a long ID as encodeEvent does, up to the limit, and refuses a longer one with INVALID_FIELD", () => {
     const compiled = compileStream(contract.s, optionsFor(superjsonCodec, true));
     const data = { symbol: "X", price: 1, at: new Date(0) };

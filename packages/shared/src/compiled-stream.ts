@@ -1,5 +1,6 @@
 import { safeEncode, type ZodType } from "zod";
-import { jsonCodec, type DataCodec, type EncodedData } from "./codec.js";
+import { jsonCodec, lineSafe, type DataCodec, type EncodedData } from "./codec.js";
+import { datesStringifier } from "./date-json.js";
 import type { AnyStream } from "./contract.js";
 import { encodeEvent } from "./encode.js";
 import { END_EVENT_ID } from "./control.js";
@@ -7,6 +8,7 @@ import { RivuletError, toIssues } from "./errors.js";
 import { compileDecoder, unknownEvent, type EventDecoder } from "./event-decoder.js";
 import { MAX_EVENT_ID_BYTES } from "./event-id.js";
 import { outputIsInput } from "./output-is-input.js";
+import { shapeOf } from "./schema-plan.js";
 import { codecOf } from "./stream-codec.js";
 import { superjsonCodec } from "./superjson-codec.js";
 
@@ -96,7 +98,14 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
     const reshapes = !outputIsInput(schema);
     // Validated, a value that passed a schema which only checks has the schema's shape; not
     // validated, it may have any, and only an encoder that checks the shape may be planned.
-    const planned = validate ? (reshapes ? undefined : codec.forSchema?.(schema)) : codec.forUnchecked?.(schema);
+    const planned =
+      codec === jsonCodec
+        ? plannedJson(schema, validate, reshapes)
+        : validate
+          ? reshapes
+            ? undefined
+            : codec.forSchema?.(schema)
+          : codec.forUnchecked?.(schema);
     const head = `event: ${name}\n`;
     plans.set(name, { schema, reshapes, encodeValue: planned ?? encodeAny, head, idHead: `${head}id: `, metaLines: undefined });
   }
@@ -164,6 +173,24 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
     },
     decode,
   };
+}
+
+/**
+ * Plain JSON's planned encoder, for a schema that fixes where the Dates are:
+ * `jsonCodec.encode`'s text, with the Dates written by `datesStringifier`
+ * rather than through their `toJSON` (most of a small event's encode). Not
+ * validated, the value's shape is checked first, and anything else is encoded
+ * as it always was. `undefined` when there is no Date to gain on.
+ */
+function plannedJson(schema: ZodType, validate: boolean, reshapes: boolean): ((value: unknown) => EncodedData) | undefined {
+  if (validate && reshapes) return undefined;
+  const shape = shapeOf(schema);
+  if (shape === undefined || shape.dateKeys.length === 0) return undefined;
+  const stringify = datesStringifier(shape.dateKeys);
+  const planned = (value: unknown): EncodedData => ({ data: lineSafe(stringify(value)) });
+  if (validate) return planned;
+  const { fits } = shape;
+  return (value) => (fits(value) ? planned(value) : jsonCodec.encode(value));
 }
 
 /** An event's data to send, parsed by its schema. */
