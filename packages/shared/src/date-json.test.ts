@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { datesStringifier, isoOf } from "./date-json.js";
+import { datesStringifier, isoOf, lastSecond } from "./date-json.js";
 
 /** Every Date `toISOString` writes with a 4-digit year, the edges included. */
 const fourDigitYear = fc.oneof(
@@ -22,6 +22,21 @@ describe("isoOf", () => {
         expect(isoOf(date)).toBe(date.toISOString());
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("writes Dates in and out of the second it wrote last as toISOString does", () => {
+    const near = fc.tuple(fourDigitYear, fc.array(fc.integer({ min: -2500, max: 2500 }), { maxLength: 20 }));
+    fc.assert(
+      fc.property(near, ([start, steps]) => {
+        const last = lastSecond();
+        let ms = start.getTime();
+        for (const step of [0, ...steps]) {
+          ms = Math.min(Math.max(ms + step, -62_167_219_200_000), 253_402_300_799_999);
+          const date = new Date(ms);
+          expect(isoOf(date, last)).toBe(date.toISOString());
+        }
+      }),
     );
   });
 
