@@ -199,6 +199,34 @@ describe("parser properties: chunking does not matter (R19)", () => {
   });
 });
 
+/**
+ * LF-only streams of a few repeating `event:` types and `id:`s: the LF-only
+ * loop compares a type with the last one in place and reads an id in one pass,
+ * so names that share a prefix, empty values, NULs and values cut anywhere
+ * must read as the reference model reads them.
+ */
+const fastPathLine = fc.oneof(
+  fc.tuple(fc.constantFrom("event:", "event: ", "event:  "), fc.constantFrom("", "price", "pric", "prices", "log", " price", "pr\0ce")).map(([f, v]) => f + v),
+  fc.tuple(fc.constantFrom("id:", "id: ", "id:  "), fc.oneof(fc.constantFrom("", "7", "\0", "1\0", "x".repeat(40)), lineText)).map(([f, v]) => f + v),
+  fc.tuple(fc.constantFrom("data:", "data: "), lineText).map(([f, v]) => f + v),
+  fc.constantFrom("", "", "ev", "i", "id", "da", ":c"),
+);
+const fastPathStream = fc
+  .tuple(fc.array(fastPathLine, { maxLength: 30 }), fc.option(fastPathLine, { nil: undefined }))
+  .map(([lines, tail]) => `${lines.map((l) => `${l}\n`).join("")}${tail ?? ""}`);
+
+describe("parser properties: the LF-only fast paths", () => {
+  it("repeating types and ids, split anywhere, read as the reference model reads them, with and without a limit", () => {
+    fc.assert(
+      fc.property(fastPathStream, cutsArb, fc.option(fc.nat({ max: 40 }), { nil: undefined }), fc.boolean(), (text, cuts, maxEventLength, asText) => {
+        const chunks = asText ? splitAt(text, cuts) : splitAt(encoder.encode(text), cuts);
+        expect(parse(chunks, maxEventLength === undefined ? {} : { maxEventLength })).toStrictEqual(reference(text, maxEventLength));
+      }),
+      { numRuns: NUM_RUNS * 3 },
+    );
+  });
+});
+
 describe("parser properties: maxEventLength", () => {
   const limit = fc.nat({ max: 60 });
 
