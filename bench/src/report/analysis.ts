@@ -23,27 +23,34 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   the same morning, the same suite): the two tRPC rows alone took 279 s of run 1's 727 s,
   since every round reads the same 300,000 events from every server and tRPC reads them at
   0.1× raw.
-- **Small-event throughput: the generator.** A handler is an
-  \`async function*\`, and that alone costs what the target leaves: a loop that
-  stringifies and frames the small event costs 1.4–2.2 µs per event here, the same loop
-  through \`for await\` over an async generator 1.9–2.7 µs (one \`next()\` promise and a
-  few microtasks per event): 0.3–0.6 µs more in four rounds of five, before any framework
-  code runs. Rivulet's own work on top of that is about 0.3 µs (null sink: 2.1 µs per
-  event against 1.8 µs for the bare \`for await\` loop). Tried, measured and dropped:
-  joining a tick's events into one string per \`res.write\` (more server CPU per event
-  than corking: 3.2 against 2.9–3.1 µs); no corking at all (no change: node already sends
-  writes queued behind one in flight as one \`writev\`, for raw node too); several
-  \`next()\` calls in flight (slower). With 4 KB events the generator's share vanishes and
-  Rivulet equals raw. The **emit** row (issue 16) is the same events from a handler that
-  \`emit\`s in a loop and awaits \`drained()\` when the socket is full: no generator, and it
-  reads 0.3–0.5 µs per event less than the yield row (null-sink A/B, medians of 25 rounds:
-  2.20–2.43 against 2.58–2.79 µs). What it still lacks to raw is validation (zod's
-  \`safeParse\`, ≈ 27 ns for the small object) and the superjson meta line (161 bytes per
-  event against raw's 122); a CPU profile of the emit path gives ≈ 65 % to the encode
-  (\`JSON.stringify\`), 0.8 % to \`emit\` and 2.6 % to the writer's \`deliver\`.
+- **Small-event throughput: the Date, then the generator (issue 16).** Callgrind over a real
+  loopback socket (the server under valgrind, a bytes-only reader in another process;
+  instructions for 60,000 events minus those for 20,000, \`node --predictable\`) shows where a
+  small event goes, in raw \`node:http\` as in Rivulet: raw spends 24.1k instructions per event,
+  11.7k of them writing its one Date (\`JSON.stringify\` calls back into
+  \`Date.prototype.toJSON\`, whose \`toISOString\` goes through \`printf\`). Rivulet's own work on
+  top was ≈ 2.4k: zod's \`safeParse\` (≈ 1.4k), the line-separator scan (≈ 0.6k), the event-id
+  checks (≈ 0.3k) and the emit → writer → \`res.write\` calls (≈ 0.6k). The meta line costs
+  nothing measurable, and the writes are raw's: node's \`res.write\` corks the socket on a
+  tick's first write, so both send one \`writev\` per tick. The schema-planned encoders
+  (superjson's, and now plain JSON's) know where the Dates are, so they write the ISO text
+  themselves (\`date-json.ts\`: by arithmetic, checked against \`toISOString\` for every day of
+  the years 0–9999, keeping the last second's text) into a copy that is then stringified: the
+  same bytes; a Date that is not plain, or whose methods were replaced, still goes through
+  \`toJSON\`. Per event: emit 28.6k → 17.7k instructions (0.73× raw's), the generator row 29.6k
+  → 20.8k, validated JSON 28.4k → 18.0k; server CPU in one process, medians of 9: emit 4.51 →
+  3.43 µs (raw 3.12). Fewer instructions than raw, yet about raw's CPU time: the difference is
+  likely the allocations (zod's output object, the copy, the encoded event) and their GC, not
+  confirmed. The generator: the same loop through \`for await\` over an async generator costs
+  0.3–0.6 µs per event more than written plainly (one \`next()\` promise and a few microtasks per
+  event), so the yield rows stay behind the emit row. Tried, measured and dropped earlier:
+  joining a tick's events into one string per \`res.write\` (more CPU than corking); no
+  corking (no change); several \`next()\` calls in flight (slower). With 4 KB events the
+  generator's share vanishes.
 - **Validation on + superjson.** The schema is used to skip superjson's walk: when it
   fixes where the Dates are, the meta is a constant and the data is one
-  \`JSON.stringify\`; zod's \`safeParse\` is then the only extra cost. With validation off
+  \`JSON.stringify\` of a copy holding the Dates' ISO text (see the bullet above); zod's
+  \`safeParse\` is then the only extra cost, and plain JSON takes the same encoder. With validation off
   (issue 16) the same plan serves every value that has the schema's shape — a check compiled
   from the schema (keys in the schema's order, the planned Dates valid, numbers finite),
   ≈ 41 ns for the small event, anything else taking superjson's walk, so the output is
@@ -108,46 +115,39 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   above raw node's while its heap per connection is the same: a few MB that do not grow
   with the connections (compiled code, heap growth steps), which at 10,000 connections
   are spread thin enough that the two read alike. The target is read at 10,000.
-- **Parser ≥ 1.2× eventsource-parser (issue 16; 1.5× before).** Both parsers decode the same
-  bytes with Node 20's streaming \`TextDecoder\` (ICU): per 2 MB of this stream it takes 32.6M
-  instructions at 16 KB chunks and 36.9M at 1 KB (callgrind), 57 % of eventsource-parser's whole
-  pass (57.2M / 67.8M); the non-streaming path (with the split character carried by hand) costs
-  more (52.1M), \`Buffer.toString\` and \`StringDecoder\` too, and a byte-level parser scanning
-  with \`Uint8Array.indexOf\` read at half the speed. The larger loss was elsewhere, and it is
-  why an earlier class-based parser lost at 1 KB chunks while instruction counts said it
-  should win: the bench collects garbage before each round, and V8 keeps a closure's optimised
-  code only while a closure holding it lives, so every new parser (one per connection) ran its
-  first megabytes unoptimised and was compiled again (a class instance's shape and an inlined
-  handler closure are dropped the same way: \`--trace-deopt\` showed "weak objects" every
-  round). The parser is now functions of the module over an object-literal state, calls the
-  handler through \`call\` (not inlined), scans a chunk for CR once, and reads LF-only
-  \`data:\`/\`event:\`/\`id:\` lines in place, a one-line event dispatched without the blank
-  line's round. Callgrind per 2 MB pass with a full GC between parsers (as the bench's rounds):
-  16 KB chunks 163.9M → 132.8M (eventsource-parser 184.5M), 1 KB 219.2M → 188.1M (198.5M); at
-  steady state 65.1M → 53.5M and 69.1M → 57.8M. In one process, alternating, medians of 9 over
-  20 MB: 1.11× at 16 KB and 1.38× at 1 KB (the old parser 0.79× and 0.75×). At 16 KB, 1.2× would
-  leave 15.0M instructions per 2 MB for the line work, 0.61× of eventsource-parser's 24.5M;
-  Rivulet's is 20.9M (one \`indexOf\` a line ≈ 250 instructions, ≈ 1,060 of compiled JS an
-  event): with the decoder, that is the measured limit at 16 KB. In the bench's three runs on
-  this page's host: 1.03–1.29× at 16 KB (median 1.11×) and 1.00–1.08× at 1 KB (1.05×); the 1 KB
-  lead of the 20 MB A/B did not hold over the bench's 50 MB (one 50 MB A/B also read ≈ 1.0×),
-  for a reason not found.
-- **The typed client ≥ 300k small events/s (issue 16).** A superjson meta is read once per
-  distinct meta text into steps (\`readMeta\`: annotations children first, then shared
-  references), and each event is \`JSON.parse\` plus those steps; zod still validates every
-  event. The three async-generator layers per event (connect → reconnect → the subscription's
-  iteration, ≈ 11 % of the client's CPU) are gone: \`connect\` yields the parser's batch of each
-  chunk (a 16 KB chunk holds ≈ 100 small events), \`reconnecting\` takes one step per chunk, and
-  a subscription's iteration is one iterator that hands out the batch's events as settled
-  promises, its state one value. Callgrind: 22,849 → 18,136 instructions per event (fake
-  \`fetch\`, 16 KB chunks, validate on, Dates checked); wall clock, A/B in one process, medians
-  of 7: 349k → 464k events/s on a quiet host. Over a socket the client cannot read faster than
-  its server writes, so the row reads from the emitting Rivulet server (the same bytes as the
-  default row, the fastest Rivulet writer), and the server and the reader share the two cores:
-  a reader of bytes only reads that server at the same rate the typed client does (206k against
-  205k events/s, paired in one process), and the typed client's CPU per event (3.3 µs there,
-  3.9 before) would allow ≈ 300k/s on a core of its own. On this page's half-speed host the row
-  read 131–158k events/s, what the emitting server wrote there (147–216k in its rounds).
+- **Parser ≥ 1.2× eventsource-parser (issue 16; 1.5× before).** Both decode with Node 20's
+  streaming \`TextDecoder\`: 734M instructions per 50 MB round at 1 KB chunks, 695M at 16 KB,
+  close to half of eventsource-parser's round. Decoding without \`{ stream: true }\` (Node's fast
+  path) costs more on this corpus, 7 % of whose bytes are above ASCII (266M against 171M per
+  10 MB at 16 KB), and taking it only after an ASCII chunk changed nothing (bench corpus ±1 %;
+  the typed client 15,927 → 15,876 instructions per event): dropped. The bench makes a new parser
+  each round after a full GC; until this page's runs that GC also freed the parser state's
+  hidden class (V8 holds it only through live objects), so every parser step was deoptimised
+  ("weak objects" in \`--trace-deopt\`) and compiled again inside the timed round, on the other
+  core, its delay set by the host's load: hence 1.00–1.29× and a 1 KB lead (1.38× in a 20 MB A/B
+  whose harness kept a state alive) that vanished at 50 MB. One never-fed state now lives with
+  the module and keeps the class (a client between two connections gains the same), and the
+  LF-only loop finds \`event:\`/\`id:\` line ends without \`indexOf\`. Callgrind per 50 MB round,
+  forced GC excluded (\`valgrind --tool=callgrind node --predictable --expose-gc\`, instr(2 rounds)
+  − instr(1)): 1 KB 1,642M → 1,440M (eventsource-parser 1,592M: 0.98× → 1.11×), 16 KB 1,459M →
+  1,292M (1,534M: 1.05× → 1.20×); eventsource-parser compiles its closures again every round
+  (≈ 110M). At 1 KB, 1.2× needs Rivulet's work besides the decoder at 593M, from 706M.
+- **The typed client ≥ 300k small events/s (issue 16).** The row now reads a replay server: a
+  child process serving the emitting Rivulet server's bytes for the same N, recorded at
+  start-up, checked byte for byte (SHA-256) against what that server writes, and written in
+  256 KB writes for ≈ 0.1 µs of CPU per event, so the row measures the client, not its server;
+  the same client reading the emitting server stays as a second figure (a reader cannot read
+  faster than its server writes). Per event the client is \`JSON.parse\` plus the steps of a meta
+  read once per distinct meta text, zod's validation and one iterator handing out the batch of
+  each chunk (the three async-generator layers per event went earlier in issue 16: callgrind
+  22,849 → 18,136 instructions per event). A Date's text as \`toISOString\` writes it is now read
+  by hand (digits, ranges and month lengths checked; anything else to \`new Date\`,
+  property-tested against it), which cost a third of a small event's decode, and a meta of
+  Dates alone is applied by a walk of plain JSON: 17,617 → 16,116 instructions per event (fake
+  \`fetch\`, 16 KB chunks, validate on, Dates checked, instr(100k) − instr(50k)); in one process,
+  medians of 7, 373k → 419k events/s on a loaded host. Where the ≈ 16k instructions go: the parser
+  ≈ 6.8k (4.0k of it the streaming \`TextDecoder\`), \`JSON.parse\` ≈ 6.3k, the Date ≈ 1k, zod
+  ≈ 0.6k, the client's own code ≈ 0.3k.
 
 ## Before and after "the core, untangled" (issue 9)
 
