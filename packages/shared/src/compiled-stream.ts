@@ -178,19 +178,18 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
 /**
  * Plain JSON's planned encoder, for a schema that fixes where the Dates are:
  * `jsonCodec.encode`'s text, with the Dates written by `datesStringifier`
- * rather than through their `toJSON` (most of a small event's encode). Not
- * validated, the value's shape is checked first, and anything else is encoded
- * as it always was. `undefined` when there is no Date to gain on.
+ * rather than through their `toJSON` (most of a small event's encode). It
+ * gives `JSON.stringify`'s text for any value, looking only along the Dates'
+ * paths, so data that is not validated needs no shape check (a whole-value
+ * check cost more than the Date saved on the 4 KB event). `undefined` when
+ * there is no Date to gain on.
  */
 function plannedJson(schema: ZodType, validate: boolean, reshapes: boolean): ((value: unknown) => EncodedData) | undefined {
   if (validate && reshapes) return undefined;
   const shape = shapeOf(schema);
   if (shape === undefined || shape.dateKeys.length === 0) return undefined;
   const stringify = datesStringifier(shape.dateKeys);
-  const planned = (value: unknown): EncodedData => ({ data: lineSafe(stringify(value)) });
-  if (validate) return planned;
-  const { fits } = shape;
-  return (value) => (fits(value) ? planned(value) : jsonCodec.encode(value));
+  return (value) => ({ data: lineSafe(stringify(value)) });
 }
 
 /** An event's data to send, parsed by its schema. */

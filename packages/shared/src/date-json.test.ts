@@ -90,6 +90,27 @@ describe("datesStringifier", () => {
     expect(datesStringifier([[]])(new Date(0))).toBe(JSON.stringify(new Date(0)));
   });
 
+  it("gives JSON.stringify the value as it is when an object on a Date's path would not copy alike", () => {
+    const at = new Date(0);
+    class Tick {
+      constructor(readonly at: Date) {}
+      toJSON() {
+        return "a tick";
+      }
+    }
+    const values = [
+      new Tick(at), // its prototype's toJSON, which a copy would lose
+      { at, toJSON: () => ({ replaced: true }) }, // its own toJSON, which a copy would call with the ISO text in place
+      Object.assign([at], { at }), // an array, which a spread would make an object
+      { a: Object.assign([at], { b: at }), at },
+      { a: new Tick(at), at },
+      Object.assign(Object.create(null) as object, { at }), // a null prototype copies alike
+    ];
+    for (const paths of [[["at"]], [["a", "b"], ["at"]]]) {
+      for (const value of values) expect(datesStringifier(paths)(value)).toBe(JSON.stringify(value));
+    }
+  });
+
   it("leaves the value it is given as it was", () => {
     const at = new Date(0);
     const value = { a: { b: at }, at };

@@ -90,8 +90,10 @@ type DateTree = ReadonlyArray<readonly [key: string, below: DateTree | undefined
  * `JSON.stringify(value)` for a value with Dates at `paths` (keys from the
  * value down, each path non-empty): a copy of the objects on the way down
  * holds each Date's ISO string in its place, in the same key order, and is
- * stringified instead. Anything unexpected on the way (a key missing, a Date
- * `isoOf` leaves alone) gives the value to `JSON.stringify` as it is.
+ * stringified instead. Anything unexpected on the way (a key missing, an
+ * object on the way that a copy would not stringify alike, a Date `isoOf`
+ * leaves alone) gives the value to `JSON.stringify` as it is. So the text is
+ * `JSON.stringify`'s for any value, checked or not: only the path is looked at.
  */
 export function datesStringifier(paths: ReadonlyArray<readonly string[]>): (value: unknown) => string {
   // The value itself a Date: rare enough for `JSON.stringify` to write.
@@ -103,8 +105,9 @@ export function datesStringifier(paths: ReadonlyArray<readonly string[]>): (valu
   if (only !== undefined && only[1] === undefined) {
     const key = only[0];
     return (value) => {
-      const iso = isoOf((value as Record<string, unknown>)[key], last);
-      return JSON.stringify(iso === undefined ? value : { ...(value as object), [key]: iso });
+      if (!copiesAlike(value)) return JSON.stringify(value);
+      const iso = isoOf(value[key], last);
+      return JSON.stringify(iso === undefined ? value : { ...value, [key]: iso });
     };
   }
   return (value) => {
@@ -129,13 +132,24 @@ function treeOf(paths: ReadonlyArray<readonly string[]>): DateTree {
  * and keeps its place); `undefined` when one cannot be.
  */
 function withIsoDates(value: unknown, tree: DateTree, last: LastSecond): unknown {
-  let copy = value as Record<string, unknown>;
+  if (!copiesAlike(value)) return undefined;
+  let copy = value;
   for (const [key, below] of tree) {
     const inner = copy[key];
-    const replaced =
-      below === undefined ? isoOf(inner, last) : typeof inner === "object" && inner !== null ? withIsoDates(inner, below, last) : undefined;
+    const replaced = below === undefined ? isoOf(inner, last) : withIsoDates(inner, below, last);
     if (replaced === undefined) return undefined;
     copy = { ...copy, [key]: replaced };
   }
   return copy;
+}
+
+/**
+ * Whether a spread copy of `value` stringifies as `value` does: a plain object
+ * (an array would become an object; a class instance would lose a `toJSON` of
+ * its prototype) without a `toJSON` of its own (it would be called on the copy).
+ */
+function copiesAlike(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && !Object.hasOwn(value, "toJSON");
 }
