@@ -14,15 +14,16 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   events/s with the machine otherwise idle, one of 06:12 the same day 371k); the ratios
   between contenders moved far less than that. Hence three runs, and targets judged per run
   where the issue says "every run", else on the median. The three runs of this page
-  (2026-12-03 14:17–14:52 UTC) ran on a 2-core AMD EPYC host at about half the speed of the
-  Intel Xeon host of the morning's runs: raw node 211–232k small events/s against 455–463k,
-  each contender's rounds spread by ±25 %, and tRPC at 21k events/s against 38k. Targets set
-  in absolute figures (events/s, ms, minutes) read worse on such a host for every contender
+  (2026-12-03 17:35–17:53 UTC) ran on a 2-core AMD EPYC host at full speed (raw node 360–446k
+  small events/s; the same host gave 211–232k at 14:17–14:52 the same day). Targets set in
+  absolute figures (events/s, ms, minutes) read worse on a slow host for every contender
   alike; the ratios are what compares.
-- **Wall time < 10 min.** 11–12 min on this host (6 min 44 s – 7 min 8 s on the Intel host
-  the same morning, the same suite): the two tRPC rows alone took 279 s of run 1's 727 s,
-  since every round reads the same 300,000 events from every server and tRPC reads them at
-  0.1× raw.
+- **Wall time < 10 min (issue 16).** It was 11–12 min on a half-speed host (6 min 44 s –
+  7 min 8 s on a full-speed one): every round read the same 300,000 small and 30,000 large
+  events from every server, and the two tRPC rows read them at a tenth of raw's rate (279 s of
+  one run's 727 s). The slow rows now stream a share of N per round (tRPC and toTRPC a fifth,
+  Hono half; the tables name their N), so each of their rounds lasts seconds like the others';
+  events/s is a rate either way, and 60,000 events still take tRPC two seconds a round.
 - **Small-event throughput: the Date, then the generator (issue 16).** Callgrind over a real
   loopback socket (the server under valgrind, a bytes-only reader in another process;
   instructions for 60,000 events minus those for 20,000, \`node --predictable\`) shows where a
@@ -46,7 +47,8 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   event), so the yield rows stay behind the emit row. Tried, measured and dropped earlier:
   joining a tick's events into one string per \`res.write\` (more CPU than corking); no
   corking (no change); several \`next()\` calls in flight (slower). With 4 KB events the
-  generator's share vanishes.
+  generator's share vanishes. In this page's runs every Rivulet row read 1.25–1.38× better-sse's
+  on the small event, validated superjson 0.92–1.18× raw's (median 1.00×), emit 1.05–1.34×.
 - **Validation on + superjson.** The schema is used to skip superjson's walk: when it
   fixes where the Dates are, the meta is a constant and the data is one
   \`JSON.stringify\` of a copy holding the Dates' ISO text (see the bullet above); zod's
@@ -58,6 +60,19 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   30.6k → 23.9k instructions per small event, 374k → 326k for the 4 KB one). Skipping
   \`safeParse\` for a check-free schema when the value fits was tried and dropped: zod's
   compiled parse of the small object (≈ 27 ns) beats the shape check (≈ 50 ns then).
+- **4 KB events against better-sse (issue 16).** better-sse validates nothing. A validated
+  4 KB event costs zod's \`safeParse\` of its 40 records (2.7–3.4 µs here: the bench's event
+  parsed in a loop) and the collection of the copy zod returns: ≈ 5 µs of server CPU per event in
+  all (plain JSON validated against not, 28.2 against 23.1 µs, in an \`--only throughput\` run
+  of 2026-12-03 17:33 UTC), where better-sse's own work over raw's is ≈ 3.6 µs (26.7 against
+  23.1). Encoding the value as the handler gave it, not zod's output, would skip the copy but
+  send the keys the schema strips: not done. Unvalidated plain JSON is raw's (1.01× there; its
+  planned encoder looks only along the Dates' paths — a whole-value shape check first cost the
+  4 KB event more than its Date saved, 1.00× → 0.82×, and was removed); unvalidated superjson
+  pays the shape check that keeps its meta exact (0.88×). Plain JSON against superjson, both
+  validated, is the same zod parse and the same planned encoder, superjson adding a constant
+  39-byte meta line: 0.98–1.02× in this page's runs, equal within a run's spread, so the "JSON
+  never slower" target at 4 KB is met or missed by the noise.
 - **10,000 subscribers, p99 < 100 ms.** Raw \`node:http\` misses it too, by as much: at
   10 publishes/s the server's one core is busy (≈ 100 % CPU) writing each message to
   10,000 loopback sockets, whose kernel receive work runs on the same two cores as the
@@ -67,10 +82,9 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   response's first write in a tick goes out at once, as a bare \`res.write\`. A handler
   that \`yield*\`s the subscription instead pays the generator per message and
   subscriber: see its row.
-- **10,000 subscribers over two processes on Redis, p99 < 100 ms (issue 16).** Met in three
-  runs on the Intel host the same morning (53–73 ms, where raw \`node:http\` in one process read
-  100–102 ms); on this page's half-speed host 104–194 ms, where raw \`node:http\` in one process
-  read 162–224 ms (below it in two runs of three; RSS per connection 1.00–1.11× raw's). Each process holds 5,000 connections and gets every message from its one
+- **10,000 subscribers over two processes on Redis, p99 < 100 ms (issue 16).** Met: 76.6–132.3
+  ms in this page's runs (median 84.0 ms), where raw \`node:http\` in one process read 126.6–174.7
+  ms; 53–73 ms on an Intel host the same morning, 104–194 ms when this host ran at half speed. Each process holds 5,000 connections and gets every message from its one
   \`XREAD BLOCK\`, so each does half the socket writes that one process would. The same rows
   measured while other jobs loaded the host (load ≈ 4.5, 2026-12-03) read 258–519 ms: timed
   inside the server processes then, the hop through Redis was 3.1 ms at the median and the
@@ -94,7 +108,7 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   its 5,000 connections) around a heap 4–10 % above raw's.
 - **The client's bundle ≤ 8 KB (issue 16).** Measured as the bundle section says. It was
   15.3 KB gzipped (43.6 KB minified) at the start of 2026-12-03's work (the issue's 8.4 KB was
-  measured otherwise; no method tried here reproduced it) and is now 12.1 KB (12,374 B), by two moves:
+  measured otherwise; no method tried here reproduced it) and was 12.1 KB (12,374 B) after two moves:
   the client decodes with \`compileDecoder\` (\`event-decoder.ts\`), the receiving half of a
   compiled stream, so the server's framing, \`encode\` and the schema plan are no longer in a
   browser bundle (−1.1 KB gzipped); and the client's default codec is \`superjsonLiteCodec\`,
@@ -103,9 +117,11 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   property-tested against superjson 2.2.6 both ways, so the superjson library and its
   dependency are not in it (−2.9 KB; an app that registers classes or custom transformers with
   superjson passes \`superjsonCodec\`, and the lite codec says so with \`INVALID_EVENT\` when it
-  meets one). What is left, minified (the module list of the bundle section): the lite codec's
-  reader and writer ≈ 5.3 KB, the parser ≈ 4.1 KB (its fast paths, see the parser bullet: it
-  was 1.9 KB), the transport (\`connect\`, \`reconnect\`, \`subscription\`, \`response\`) ≈ 7 KB,
+  meets one). It is now 12.8 KB (13,120 B): the typed client's speed-ups of this page's runs
+  added 0.7 KB gzipped (the hand-read Date text and the Dates-only meta walk in the lite codec,
+  the parser's keeper and line fast paths). What is left, minified (the module list of the
+  bundle section): the lite codec's reader and writer ≈ 6.4 KB, the parser ≈ 4.8 KB (its fast
+  paths, see the parser bullet: it was 1.9 KB), the transport (\`connect\`, \`reconnect\`, \`subscription\`, \`response\`) ≈ 7 KB,
   the durable-run client ≈ 4 KB, \`defineContract\`'s checks ≈ 2.4 KB, \`RivuletError\` and its
   code table ≈ 2.1 KB, the option checks ≈ 1.7 KB. Each of these is behaviour users rely on
   (validation and error codes on bad input, reconnection with Last-Event-ID, durable runs
@@ -131,7 +147,9 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   forced GC excluded (\`valgrind --tool=callgrind node --predictable --expose-gc\`, instr(2 rounds)
   − instr(1)): 1 KB 1,642M → 1,440M (eventsource-parser 1,592M: 0.98× → 1.11×), 16 KB 1,459M →
   1,292M (1,534M: 1.05× → 1.20×); eventsource-parser compiles its closures again every round
-  (≈ 110M). At 1 KB, 1.2× needs Rivulet's work besides the decoder at 593M, from 706M.
+  (≈ 110M). At 1 KB, 1.2× needs Rivulet's work besides the decoder at 593M, from 706M: the
+  measured limit of this design. In this page's runs: 0.92–1.21× at 16 KB (median 1.19×; run 2's
+  0.92× with Rivulet's own rounds spread over 365–610 MB/s, 621–666 in run 1) and 1.05–1.08× at 1 KB.
 - **The typed client ≥ 300k small events/s (issue 16).** The row now reads a replay server: a
   child process serving the emitting Rivulet server's bytes for the same N, recorded at
   start-up, checked byte for byte (SHA-256) against what that server writes, and written in
@@ -147,7 +165,8 @@ Profiled with \`node --cpu-prof\` and with the stream loop driven into a null si
   \`fetch\`, 16 KB chunks, validate on, Dates checked, instr(100k) − instr(50k)); in one process,
   medians of 7, 373k → 419k events/s on a loaded host. Where the ≈ 16k instructions go: the parser
   ≈ 6.8k (4.0k of it the streaming \`TextDecoder\`), \`JSON.parse\` ≈ 6.3k, the Date ≈ 1k, zod
-  ≈ 0.6k, the client's own code ≈ 0.3k.
+  ≈ 0.6k, the client's own code ≈ 0.3k. In this page's runs the row read 576–645k small events/s
+  from the replay server (met), and as fast as the emitting server wrote from that one.
 
 ## Before and after "the core, untangled" (issue 9)
 
@@ -180,6 +199,30 @@ Fan-out held: 10,000 subscribers p99 172.4 → 171.6 ms (raw node 171.8 → 146.
 same runs), RSS per connection 7.2 → 7.1 KB; with the Redis broker (the message is now
 framed once per process instead of decoded, validated and encoded again per process)
 p99 480.6 → 347.6 ms and CPU per delivery 11.2 → 10.4 µs at 10,000 subscribers.
+
+## Before and after issue 16's Date writer, parser keeper and client reader
+
+The evening's changes (the planned encoders writing Dates themselves, the parser's kept state
+and line fast paths, the client's hand-read Dates) against db66c9c, the commit before them:
+\`bench/baseline.sh --commit db66c9c -- --only throughput,parser,bundle\` (2026-12-03 17:04 UTC,
+today's bench code on db66c9c's packages), then this page's run 1 (17:35 UTC), set side by side
+with \`npm run compare -w bench -- bench/results/baseline-db66c9c-partial.json
+bench/results/run-1.json\`. The host ran faster in the second (raw node 342k → 446k small
+events/s; the peers' figures moved by a median of +4.6 %), so the rows are read against raw's
+of the same run:
+
+| figure | db66c9c | after |
+| --- | ---: | ---: |
+| raw node:http (control), small events/s · server CPU µs/event | 342,042 · 2.93 | 445,861 · 2.25 |
+| small, server CPU ÷ raw's: validate on + superjson | 1.31× (3.85 µs) | 1.00× (2.26 µs) |
+| small, server CPU ÷ raw's: validate on, JSON | 1.27× (3.73 µs) | 0.98× (2.20 µs) |
+| small, server CPU ÷ raw's: validate off, JSON | 1.24× (3.63 µs) | 1.11× (2.50 µs) |
+| small, server CPU ÷ raw's: emit (validate on, superjson) | 0.95× (2.79 µs) | 0.88× (1.98 µs) |
+| small events/s ÷ raw's: validate on + superjson · emit | 0.76× · 1.04× | 0.92× · 1.05× |
+| 4 KB, server CPU ÷ raw's: validate off, JSON · validate on, superjson | 1.00× · 1.23× | 0.92× · 0.99× |
+| typed client reading the replay server, small · 4 KB events/s | 517,331 · 22,298 | 624,341 · 26,533 |
+| parser ÷ eventsource-parser, 16 KB · 1 KB chunks | 1.10× · 0.92× | 1.21× · 1.08× |
+| client bundle, minified · gzipped | 33,473 · 12,374 B | 35,291 · 13,120 B |
 
 ## Before and after issue 16's client, codec and parser changes
 
