@@ -5,7 +5,6 @@
  */
 import { createHash } from "node:crypto";
 import type { EventSize } from "../payload.js";
-import type { ProcessStats } from "./server-api.js";
 
 export interface RecordParams {
   n: number;
@@ -22,7 +21,6 @@ export interface Recording {
 export type ReplayApi = {
   /** Streams `streamPath(n, size)` from a Rivulet server in the child (the emit contender) and keeps its headers and body for GET of that path. */
   record(params: RecordParams): Promise<Recording>;
-  stats(params: undefined): ProcessStats;
 };
 
 export interface ReplayInfo {

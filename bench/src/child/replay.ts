@@ -9,7 +9,6 @@ import { rivuletEmit } from "../contenders/rivulet-emit.js";
 import { readStreamInput, streamPath } from "../contenders/types.js";
 import { drained, listen } from "../contenders/node-io.js";
 import { serveIpc } from "../lib/ipc.js";
-import { monoMs } from "../lib/clock.js";
 import type { ReplayApi, ReplayInfo } from "./replay-api.js";
 
 /** Large writes: the body goes out in few syscalls, so the server costs next to nothing per event. */
@@ -57,10 +56,6 @@ const api: ReplayApi = {
     const recorded = recordings.get(key) ?? (await record(streamPath(n, size)));
     recordings.set(key, recorded);
     return { bytes: recorded.body.length, sha256: createHash("sha256").update(recorded.body).digest("hex") };
-  },
-  stats() {
-    const cpu = process.cpuUsage();
-    return { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed, cpuMicros: cpu.user + cpu.system, at: monoMs() };
   },
 };
 
