@@ -182,7 +182,9 @@ export function compileStream(stream: AnyStream, options: CompileOptions): Compi
  * gives `JSON.stringify`'s text for any value, looking only along the Dates'
  * paths, so data that is not validated needs no shape check (a whole-value
  * check cost more than the Date saved on the 4 KB event). `undefined` when
- * there is no Date to gain on.
+ * there is no Date to gain on. Here rather than as `jsonCodec.forSchema`:
+ * `jsonCodec` is in the browser bundle, the schema plan and the Dates writer
+ * are not.
  */
 function plannedJson(schema: ZodType, validate: boolean, reshapes: boolean): ((value: unknown) => EncodedData) | undefined {
   if (validate && reshapes) return undefined;
